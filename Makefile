@@ -1,0 +1,45 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install translations lint format e2e-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) translations
+
+# Compiled catalogs are build output, so they are made here rather than kept in git.
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d reform/translations -f -q
+
+run: install
+	$(BIN)/reform init-db
+	$(BIN)/reform demo --if-empty
+	$(BIN)/flask --app reform run --host 127.0.0.1 --port 5000
+
+test: install
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Refresh the catalog after changing user-facing text.
+extract: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o reform/translations/messages.pot .
+	$(BIN)/pybabel update -i reform/translations/messages.pot -d reform/translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Managing units, blocks and users (admin and secretariat)."""

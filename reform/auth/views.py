@@ -1,0 +1,133 @@
+"""Sign in, sign out, own password, sign out everywhere, language."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from reform.auth.forms import LoginForm, PasswordChangeForm
+from reform.extensions import db, limiter
+from reform.models import User
+from reform.security import is_safe_next
+from reform.services import accounts
+from reform.services.demo import DEMO_PASSWORD
+from reform.services.passwords import verify_password
+from reform.web import render, see_other
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _failed(response) -> bool:
+    # Only failed attempts count towards the limit; a successful login redirects with 303.
+    return response.status_code != 303
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
+def login():
+    """Sign in with username and password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    error = None
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.username.data, form.password.data)
+        if user is not None:
+            # A fresh session at login: nothing from before sign-in carries over (fixation).
+            session.clear()
+            login_user(user)
+            if user.must_change_password:
+                flash(_("Choose a new password before you continue."), "warning")
+                return redirect(url_for("auth.account"), code=303)
+            target = form.next.data if is_safe_next(form.next.data) else url_for("main.index")
+            return redirect(target, code=303)
+        # The same words whether the user is unknown, inactive or the password is wrong.
+        error = _("Wrong username or password.")
+    status = 422 if request.method == "POST" else 200
+    demo_users = db.session.scalars(
+        select(User).where(User.is_demo.is_(True), User.active.is_(True)).order_by(User.id)
+    ).all()
+    return render(
+        "auth/login.html",
+        status=status,
+        form=form,
+        error=error,
+        demo_users=demo_users,
+        demo_password=DEMO_PASSWORD,
+    )
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out of this browser."""
+    logout_user()
+    session.clear()
+    flash(_("You have signed out."), "info")
+    return see_other(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET"])
+@login_required
+def account():
+    """The user's own account: password, sessions, language."""
+    return render("auth/account.html", form=PasswordChangeForm())
+
+
+@bp.post("/account/password")
+@login_required
+def change_password():
+    """Change one's own password; every other session ends."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.current_password.data):
+            form.current_password.errors.append(_("The current password is wrong."))
+        elif form.new_password.data == form.current_password.data:
+            form.new_password.errors.append(_("Choose a password different from the current one."))
+        else:
+            accounts.set_password(current_user, form.new_password.data)
+            # This session stays signed in under the new session version.
+            login_user(current_user)
+            flash(_("Password changed. Other sessions have been signed out."), "success")
+            return see_other(url_for("auth.account"))
+    return render("auth/account.html", status=422, form=form)
+
+
+@bp.post("/account/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    """End every other session of this user; this one continues."""
+    accounts.end_all_sessions(current_user)
+    login_user(current_user)
+    flash(_("Every other session has been signed out."), "success")
+    return see_other(url_for("auth.account"))
+
+
+@bp.post("/language")
+def set_language():
+    """Switch the interface language and remember it."""
+    lang = request.form.get("lang", "")
+    target = request.form.get("next", "")
+    if not is_safe_next(target):
+        target = url_for("main.index")
+    response = see_other(target)
+    if lang in current_app.config["LANGUAGES"]:
+        response.set_cookie(
+            current_app.config["LANGUAGE_COOKIE"],
+            lang,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
+        if current_user.is_authenticated:
+            current_user.locale = lang
+            db.session.commit()
+    return response

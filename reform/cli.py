@@ -1,0 +1,109 @@
+"""The `reform` command group (also available as `flask --app reform ...`)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+
+from reform.extensions import db
+from reform.models import ROLES, Unit, User
+
+
+def main() -> None:
+    """Entry point of the `reform` console script."""
+    from reform import create_app
+
+    cli = FlaskGroup(create_app=create_app, add_default_commands=True, help="reform: PAR scoring.")
+    cli.main(prog_name="reform")
+
+
+def register(app: Flask) -> None:
+    """Attach every command to the application."""
+    for command in (init_db, demo, create_user, import_units):
+        app.cli.add_command(command)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db() -> None:
+    """Create or upgrade the database schema to the latest migration."""
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Only when the database has no users yet.")
+@with_appcontext
+def demo(if_empty: bool) -> None:
+    """Load the demo province and its demo accounts (refused in production)."""
+    from reform.services.demo import DEMO_PASSWORD, DemoRefused, load_demo
+
+    if if_empty and db.session.scalar(select(func.count()).select_from(User)):
+        click.echo("The database already has users; demo data not loaded.")
+        return
+    try:
+        accounts = load_demo()
+    except DemoRefused as refused:
+        raise click.ClickException(str(refused)) from refused
+    click.echo(f"Demo data loaded. Accounts (password {DEMO_PASSWORD}):")
+    for username, role in accounts:
+        click.echo(f"  {username:<12} {role}")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES))
+@click.option("--unit", "unit_code", default=None, help="Code of the user's unit.")
+@click.option("--name", "full_name", default=None, help="Full name (defaults to the username).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from one line of stdin.")
+@with_appcontext
+def create_user(
+    username: str,
+    roles: tuple[str, ...],
+    unit_code: str | None,
+    full_name: str | None,
+    password_stdin: bool,
+) -> None:
+    """Create a user with one or more roles."""
+    from reform.services.passwords import MIN_PASSWORD_LENGTH
+    from reform.services.users import UserProblem
+    from reform.services.users import create_user as create
+
+    unit = None
+    if unit_code:
+        unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
+        if unit is None:
+            raise click.ClickException(f"Unknown unit code: {unit_code}")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.ClickException(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    try:
+        user, _ = create(username, full_name or username, list(roles), unit=unit, password=password)
+    except UserProblem as problem:
+        raise click.ClickException(problem.message) from problem
+    click.echo(f"Created user {user.username} ({', '.join(user.roles)}).")
+
+
+@click.command("import-units")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_units(file: Path) -> None:
+    """Create or update units from a CSV file (all rows or none)."""
+    from reform.services.units import import_units as run_import
+
+    report = run_import(file.read_bytes())
+    if not report.ok:
+        db.session.rollback()
+        for line, message in report.errors:
+            click.echo(f"{file.name}:{line}: {message}", err=True)
+        raise click.ClickException(f"{len(report.errors)} error(s); nothing was imported.")
+    click.echo(f"Imported {file.name}: {report.created} created, {report.updated} updated.")

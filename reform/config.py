@@ -1,0 +1,48 @@
+"""Default settings; instance/config.py and REFORM_* environment variables override them."""
+
+from __future__ import annotations
+
+# A placeholder the production check recognises: it must never sign real sessions.
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
+class Config:
+    """Settings safe for development; production overrides what matters."""
+
+    ENV = "development"
+    SECRET_KEY = DEV_SECRET_KEY
+    # Empty means "SQLite file in the instance folder", resolved in the factory.
+    DATABASE_URL = ""
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    SESSION_COOKIE_NAME = "reform_session"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, so long form sessions keep working
+    WTF_CSRF_HEADERS = ["X-CSRFToken"]
+
+    # Login rate limit; point it at Redis (redis://127.0.0.1:6379) when running several workers.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute"
+
+    # Argon2id, OWASP ASVS 5.0 / cheat-sheet profile: m = 19 MiB, t = 2, p = 1 is the floor;
+    # these defaults (RFC 9106 low-memory profile) exceed it.
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST_KIB = 65536
+    ARGON2_PARALLELISM = 4
+
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    LANGUAGES = ("vi", "en")
+    LANGUAGE_COOKIE = "reform_lang"
+
+    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    UNITS_CSV_MAX_BYTES = 2 * 1024 * 1024
+    PAGE_SIZE = 50

@@ -1,0 +1,61 @@
+"""Language choice and the locale-aware formatting used by templates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import Flask, current_app, request
+from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
+from flask_login import current_user
+
+from reform import PROJECT_ROOT
+
+
+def select_locale() -> str:
+    """The user's saved language, else this browser's choice, else Vietnamese."""
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = request.cookies.get(current_app.config["LANGUAGE_COOKIE"])
+    if chosen in languages:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def is_vietnamese() -> bool:
+    """True when the interface speaks Vietnamese."""
+    return str(get_locale()).startswith("vi")
+
+
+def fmt_date(value: date | datetime | None) -> str:
+    """dd/mm/yyyy in Vietnamese, the English medium form otherwise."""
+    if value is None:
+        return ""
+    return format_date(value, "dd/MM/yyyy" if is_vietnamese() else "d MMM yyyy")
+
+
+def fmt_datetime(value: datetime | None) -> str:
+    """Date and time in the chosen locale and the configured time zone."""
+    if value is None:
+        return ""
+    return format_datetime(value, "dd/MM/yyyy HH:mm" if is_vietnamese() else "d MMM yyyy, HH:mm")
+
+
+def fmt_number(value: Decimal | int | float | None, places: int = 2) -> str:
+    """A number with the locale's separators (decimal comma in Vietnamese)."""
+    if value is None:
+        return "–"
+    pattern = "#,##0" + ("." + "0" * places if places else "")
+    return format_decimal(value, format=pattern)
+
+
+def init_i18n(app: Flask, babel: Babel) -> None:
+    """Bind Flask-Babel and expose the formatters to templates."""
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(PROJECT_ROOT / "reform" / "translations"),
+    )
+    app.jinja_env.filters.update(date=fmt_date, datetime=fmt_datetime, number=fmt_number)
+    app.jinja_env.globals.update(get_locale=get_locale)

@@ -1,0 +1,6 @@
+"""Models, one module per aggregate; importing this registers them all."""
+
+from reform.models.units import Block, Unit
+from reform.models.users import ROLES, User, UserRole
+
+__all__ = ["ROLES", "Block", "Unit", "User", "UserRole"]

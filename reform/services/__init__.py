@@ -1,0 +1,1 @@
+"""Use cases: short transactions called by views and commands."""

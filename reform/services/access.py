@@ -1,0 +1,24 @@
+"""Scoped loaders: objects are fetched only through the user who may see them."""
+
+from __future__ import annotations
+
+from flask import abort
+
+from reform.extensions import db
+from reform.models import Unit, User
+from reform.models.users import STAFF_ROLES
+
+
+def can_see_unit(user: User, unit: Unit) -> bool:
+    """Staff see every unit; a head or officer sees only their own."""
+    if user.has_role(*STAFF_ROLES):
+        return True
+    return user.unit_id is not None and user.unit_id == unit.id
+
+
+def get_unit_or_404(unit_id: int, *, for_user: User) -> Unit:
+    """The unit if this user may see it; otherwise 404, so its existence is not revealed."""
+    unit = db.session.get(Unit, unit_id)
+    if unit is None or not can_see_unit(for_user, unit):
+        abort(404)
+    return unit

@@ -1,0 +1,222 @@
+"""Units and blocks: create, edit, deactivate, search, import from CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+
+from reform.extensions import db
+from reform.models import Block, Unit
+
+CSV_COLUMNS = ("code", "name", "kind", "parent_code", "block_code", "block_name")
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")
+KIND_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+@dataclass
+class ImportReport:
+    """What an import did, or every reason it was refused."""
+
+    created: int = 0
+    updated: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def search_units(
+    q: str = "", *, kind: str = "", block_id: int | None = None, include_inactive: bool = False
+) -> list[Unit]:
+    """Units matching a code or name fragment, ordered by code."""
+    stmt = select(Unit).order_by(Unit.code)
+    if q:
+        like = f"%{q.strip().lower()}%"
+        stmt = stmt.where(or_(func.lower(Unit.code).like(like), func.lower(Unit.name).like(like)))
+    if kind:
+        stmt = stmt.where(Unit.kind == kind)
+    if block_id:
+        stmt = stmt.where(Unit.block_id == block_id)
+    if not include_inactive:
+        stmt = stmt.where(Unit.active.is_(True))
+    return list(db.session.scalars(stmt))
+
+
+def unit_tree(units: list[Unit]) -> list[tuple[Unit, int]]:
+    """Units in tree order with their depth; a unit whose parent is not listed is a root."""
+    by_parent: dict[int | None, list[Unit]] = {}
+    ids = {u.id for u in units}
+    for u in units:
+        by_parent.setdefault(u.parent_id if u.parent_id in ids else None, []).append(u)
+    out: list[tuple[Unit, int]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for child in sorted(by_parent.get(parent, []), key=lambda u: u.code):
+            out.append((child, depth))
+            walk(child.id, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+def kinds() -> list[str]:
+    """Every unit kind in use."""
+    return list(db.session.scalars(select(Unit.kind).distinct().order_by(Unit.kind)))
+
+
+def would_cycle(unit: Unit, parent: Unit | None) -> bool:
+    """True when making parent the unit's parent would put the unit under itself."""
+    node = parent
+    while node is not None:
+        if node.id == unit.id:
+            return True
+        node = node.parent
+    return False
+
+
+def get_or_create_block(code: str, name: str | None) -> Block:
+    """The block with this code, created (or renamed) when a name is given."""
+    block = db.session.scalar(select(Block).where(Block.code == code))
+    if block is None:
+        block = Block(code=code, name=name or code)
+        db.session.add(block)
+    elif name and block.name != name:
+        block.name = name
+    return block
+
+
+def parse_units_csv(data: bytes) -> tuple[list[dict[str, str]], list[tuple[int, str]]]:
+    """Rows of a units CSV and the problems found by line; the file's lines count from 1."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], [(1, _("The file is not UTF-8 text. Save it as CSV UTF-8."))]
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in CSV_COLUMNS if c not in header]
+    if missing:
+        return [], [(1, _("Missing columns: %(cols)s.", cols=", ".join(missing)))]
+    reader.fieldnames = header
+    rows: list[dict] = []
+    for row in reader:
+        cleaned = {c: (row.get(c) or "").strip() for c in CSV_COLUMNS}
+        rows.append(cleaned | {"_line": reader.line_num})
+    if not rows:
+        return [], [(1, _("The file has no units."))]
+    return rows, []
+
+
+def import_units(data: bytes) -> ImportReport:
+    """Create or update units from CSV bytes; any bad row refuses the whole file."""
+    report = ImportReport()
+    rows, problems = parse_units_csv(data)
+    report.errors.extend(problems)
+    if report.errors:
+        return report
+
+    existing = {u.code: u for u in db.session.scalars(select(Unit))}
+    blocks = {b.code: b for b in db.session.scalars(select(Block))}
+    file_codes = {r["code"] for r in rows}
+    seen: dict[str, int] = {}
+    parents: dict[str, str] = {}
+    for row in rows:
+        line, code = row["_line"], row["code"]
+        errs = report.errors
+        if not code:
+            errs.append((line, _("The code is empty.")))
+        elif not CODE_RE.match(code):
+            errs.append(
+                (line, _("Code “%(code)s” may hold only letters, digits, . _ -.", code=code))
+            )
+        elif code in seen:
+            errs.append(
+                (line, _("Code “%(code)s” already appears on line %(n)s.", code=code, n=seen[code]))
+            )
+        else:
+            seen[code] = line
+        if not row["name"]:
+            errs.append((line, _("The name is empty.")))
+        elif len(row["name"]) > 200:
+            errs.append((line, _("The name is longer than 200 characters.")))
+        if not KIND_RE.match(row["kind"]):
+            errs.append(
+                (line, _("Kind must be one lowercase word such as department, commune or ward."))
+            )
+        if row["block_code"]:
+            if not CODE_RE.match(row["block_code"]):
+                errs.append(
+                    (line, _("Block code “%(code)s” is not valid.", code=row["block_code"]))
+                )
+            elif row["block_code"] not in blocks and not row["block_name"]:
+                errs.append(
+                    (
+                        line,
+                        _("Block “%(code)s” is new: give its block_name.", code=row["block_code"]),
+                    )
+                )
+        elif row["block_name"]:
+            errs.append((line, _("A block_name needs a block_code.")))
+        if row["parent_code"]:
+            if row["parent_code"] == code:
+                errs.append((line, _("A unit cannot be its own parent.")))
+            elif row["parent_code"] not in existing and row["parent_code"] not in file_codes:
+                errs.append(
+                    (line, _("Parent “%(code)s” is not a known unit.", code=row["parent_code"]))
+                )
+            else:
+                parents[code] = row["parent_code"]
+    report.errors.extend(_cycles(rows, parents, existing))
+    if report.errors:
+        report.errors.sort()
+        return report
+
+    by_code = dict(existing)
+    for row in rows:
+        block = None
+        if row["block_code"]:
+            block = get_or_create_block(row["block_code"], row["block_name"] or None)
+            blocks[block.code] = block
+        unit = by_code.get(row["code"])
+        if unit is None:
+            unit = Unit(code=row["code"], name=row["name"], kind=row["kind"], block=block)
+            db.session.add(unit)
+            by_code[unit.code] = unit
+            report.created += 1
+        else:
+            unit.name, unit.kind, unit.block, unit.active = row["name"], row["kind"], block, True
+            report.updated += 1
+    for row in rows:
+        parent_code = row["parent_code"]
+        by_code[row["code"]].parent = by_code[parent_code] if parent_code else None
+    db.session.commit()
+    return report
+
+
+def _cycles(
+    rows: list[dict[str, str]], parents: dict[str, str], existing: dict[str, Unit]
+) -> list[tuple[int, str]]:
+    """Rows whose parent chain (file first, then database) comes back to themselves."""
+
+    def parent_of(code: str) -> str | None:
+        if code in parents:
+            return parents[code]
+        unit = existing.get(code)
+        return unit.parent.code if unit is not None and unit.parent is not None else None
+
+    errors = []
+    for row in rows:
+        code, node, steps = row["code"], parents.get(row["code"]), 0
+        while node is not None and steps <= len(rows) + len(existing):
+            if node == code:
+                errors.append(
+                    (row["_line"], _("Unit “%(code)s” would be its own ancestor.", code=code))
+                )
+                break
+            node, steps = parent_of(node), steps + 1
+    return errors

@@ -1,0 +1,134 @@
+"""Users: create, edit roles and unit, reset password, deactivate."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from reform.extensions import db
+from reform.models import Unit, User, UserRole
+from reform.models.users import ADMIN, ROLES, UNIT_ROLES
+from reform.services.accounts import end_all_sessions, find_user, set_password, temporary_password
+from reform.services.passwords import hash_password
+
+
+class UserProblem(ValueError):
+    """A user cannot be saved as asked; field names the form field to blame."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def check_assignment(
+    roles: list[str], unit: Unit | None, *, actor: User | None, target: User | None = None
+) -> None:
+    """Refuse unknown roles, unit roles without a unit, and admin changes by non-admins."""
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise UserProblem("roles", _("Unknown role: %(role)s.", role=", ".join(unknown)))
+    if not roles:
+        raise UserProblem("roles", _("Choose at least one role."))
+    if UNIT_ROLES.intersection(roles) and unit is None:
+        raise UserProblem("unit_id", _("A unit head or officer must belong to a unit."))
+    if unit is not None and not unit.active:
+        raise UserProblem("unit_id", _("This unit is deactivated."))
+    if actor is not None and not actor.has_role(ADMIN):
+        touches_admin = ADMIN in roles or (target is not None and target.has_role(ADMIN))
+        if touches_admin:
+            raise UserProblem(
+                "roles", _("Only an administrator can grant or change admin accounts.")
+            )
+
+
+def check_can_manage(target: User, *, actor: User) -> None:
+    """Only an administrator may act on an administrator's account."""
+    if target.has_role(ADMIN) and not actor.has_role(ADMIN):
+        raise UserProblem("roles", _("Only an administrator can grant or change admin accounts."))
+
+
+def create_user(
+    username: str,
+    full_name: str,
+    roles: list[str],
+    *,
+    unit: Unit | None = None,
+    email: str | None = None,
+    password: str | None = None,
+    actor: User | None = None,
+    is_demo: bool = False,
+) -> tuple[User, str | None]:
+    """A new user; without a password a temporary one is made and returned once."""
+    if find_user(username) is not None:
+        raise UserProblem("username", _("This username is taken."))
+    check_assignment(roles, unit, actor=actor)
+    temp = None
+    if password is None:
+        temp = password = temporary_password()
+    user = User(
+        username=username.strip(),
+        full_name=full_name.strip(),
+        email=(email or None),
+        unit=unit,
+        password_hash=hash_password(password),
+        must_change_password=temp is not None,
+        is_demo=is_demo,
+    )
+    user.set_roles(roles)
+    db.session.add(user)
+    db.session.commit()
+    return user, temp
+
+
+def update_user(
+    user: User,
+    *,
+    full_name: str,
+    email: str | None,
+    roles: list[str],
+    unit: Unit | None,
+    actor: User,
+) -> None:
+    """Change a user's name, e-mail, roles and unit."""
+    check_assignment(roles, unit, actor=actor, target=user)
+    if user.id == actor.id and user.has_role(ADMIN) and ADMIN not in roles:
+        raise UserProblem("roles", _("You cannot remove your own administrator role."))
+    user.full_name, user.email, user.unit = full_name.strip(), email or None, unit
+    user.set_roles(roles)
+    db.session.commit()
+
+
+def reset_password(user: User, *, actor: User) -> str:
+    """Give the user a temporary password, ending their sessions; return it once."""
+    check_can_manage(user, actor=actor)
+    temp = temporary_password()
+    set_password(user, temp, must_change=True)
+    return temp
+
+
+def set_active(user: User, active: bool, *, actor: User) -> None:
+    """Deactivate (ending every session) or reactivate a user."""
+    if user.id == actor.id and not active:
+        raise UserProblem("active", _("You cannot deactivate your own account."))
+    check_can_manage(user, actor=actor)
+    user.active = active
+    if not active:
+        end_all_sessions(user, commit=False)
+    db.session.commit()
+
+
+def search_users(q: str = "", role: str = "", include_inactive: bool = True) -> list[User]:
+    """Users matching a username or name fragment and holding the role, by username."""
+    stmt = select(User).options(selectinload(User.unit)).order_by(User.username)
+    if q:
+        like = f"%{q.strip().lower()}%"
+        stmt = stmt.where(
+            or_(func.lower(User.username).like(like), func.lower(User.full_name).like(like))
+        )
+    if role in ROLES:
+        stmt = stmt.where(User.role_rows.any(UserRole.role == role))
+    if not include_inactive:
+        stmt = stmt.where(User.active.is_(True))
+    return list(db.session.scalars(stmt))

@@ -1,0 +1,1 @@
+"""Unit pages seen by staff and by the unit's own people."""
