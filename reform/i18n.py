@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
@@ -15,6 +15,8 @@ from reform import PROJECT_ROOT
 def select_locale() -> str:
     """The user's saved language, else this browser's choice, else Vietnamese."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # commands speak the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = request.cookies.get(current_app.config["LANGUAGE_COOKIE"])

@@ -94,7 +94,7 @@ def change_password():
         else:
             accounts.set_password(current_user, form.new_password.data)
             # This session stays signed in under the new session version.
-            login_user(current_user)
+            login_user(current_user._get_current_object())
             flash(_("Password changed. Other sessions have been signed out."), "success")
             return see_other(url_for("auth.account"))
     return render("auth/account.html", status=422, form=form)
@@ -105,7 +105,7 @@ def change_password():
 def sign_out_everywhere():
     """End every other session of this user; this one continues."""
     accounts.end_all_sessions(current_user)
-    login_user(current_user)
+    login_user(current_user._get_current_object())
     flash(_("Every other session has been signed out."), "success")
     return see_other(url_for("auth.account"))
 

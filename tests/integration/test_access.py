@@ -1,0 +1,86 @@
+"""Every route against anonymous visitors and every role.
+
+A new route must be added to EXPECTED, so its access rules are decided and tested.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+ANON = "anonymous"
+WHO = (ANON, "admin", "secretariat", "evaluator", "leader", "head", "officer")
+MANAGERS = {"admin", "secretariat"}
+STAFF = {"admin", "secretariat", "evaluator", "leader"}
+EVERYONE = set(WHO)
+SIGNED_IN = set(WHO) - {ANON}
+
+# endpoint -> (method, url template, who gets in). Others: anonymous is sent to the login page,
+# a signed-in user without the role gets 403.
+EXPECTED = {
+    "main.index": ("GET", "/", EVERYONE),
+    "auth.login": ("GET", "/login", EVERYONE),
+    "auth.logout": ("POST", "/logout", EVERYONE),
+    "auth.set_language": ("POST", "/language", EVERYONE),
+    "auth.account": ("GET", "/account", SIGNED_IN),
+    "auth.change_password": ("POST", "/account/password", SIGNED_IN),
+    "auth.sign_out_everywhere": ("POST", "/account/sign-out-everywhere", SIGNED_IN),
+    "main.home": ("GET", "/home/{role}", SIGNED_IN),
+    "admin.units": ("GET", "/admin/units", MANAGERS),
+    "admin.unit_new": ("GET", "/admin/units/new", MANAGERS),
+    "admin.unit_edit": ("GET", "/admin/units/{other_unit}/edit", MANAGERS),
+    "admin.unit_set_active": ("POST", "/admin/units/{ward}/active", MANAGERS),
+    "admin.units_import": ("GET", "/admin/units/import", MANAGERS),
+    "admin.blocks": ("GET", "/admin/blocks", MANAGERS),
+    "admin.block_edit": ("GET", "/admin/blocks/{block}/edit", MANAGERS),
+    "admin.users": ("GET", "/admin/users", MANAGERS),
+    "admin.user_new": ("GET", "/admin/users/new", MANAGERS),
+    "admin.user_edit": ("GET", "/admin/users/{other_officer}/edit", MANAGERS),
+    "admin.user_reset_password": ("POST", "/admin/users/{other_officer}/reset-password", MANAGERS),
+    "admin.user_set_active": ("POST", "/admin/users/{other_officer}/active", MANAGERS),
+    "units.directory": ("GET", "/units/", STAFF),
+    "units.detail": ("GET", "/units/{own_unit}", STAFF | {"head", "officer"}),
+}
+
+
+def test_every_route_has_an_access_rule(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+    assert endpoints == set(EXPECTED), "add new routes to EXPECTED with their access rule"
+
+
+@pytest.mark.parametrize("endpoint", sorted(EXPECTED))
+@pytest.mark.parametrize("who", WHO)
+def test_access(endpoint, who, app, users, units, login_as):
+    method, template, allowed = EXPECTED[endpoint]
+    client = app.test_client() if who == ANON else login_as(who)
+    url = template.format(
+        role=who if who != ANON else "officer",
+        own_unit=units["own"].id,
+        other_unit=units["other"].id,
+        ward=units["ward"].id,
+        block=units["own"].block_id,
+        other_officer=users["other_officer"].id,
+    )
+    response = client.open(url, method=method)
+    if who in allowed:
+        assert response.status_code in (200, 302, 303, 422), (endpoint, who, response.status_code)
+        if who != ANON and response.status_code == 302:
+            assert "/login" not in response.headers["Location"], (endpoint, who)
+    elif who == ANON:
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+    else:
+        assert response.status_code == 403, (endpoint, who, response.status_code)
+
+
+def test_another_units_page_answers_404(login_as, units):
+    for who in ("officer", "head"):
+        c = login_as(who)
+        assert c.get(f"/units/{units['other'].id}").status_code == 404
+        assert c.get(f"/units/{units['own'].id}").status_code == 200
+    assert login_as("leader").get(f"/units/{units['other'].id}").status_code == 200
+
+
+def test_missing_objects_answer_404(login_as):
+    c = login_as("admin")
+    for url in ("/admin/units/99999/edit", "/admin/users/99999/edit", "/admin/blocks/99999/edit"):
+        assert c.get(url).status_code == 404
+    assert c.post("/admin/users/99999/active").status_code == 404
