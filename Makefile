@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install translations lint format e2e-deps clean
+.PHONY: run test install translations lint format extract clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ install: $(STAMP) translations
 
 # Compiled catalogs are build output, so they are made here rather than kept in git.
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -d reform/translations -f -q
+	$(BIN)/pybabel --quiet compile -d reform/translations -f
 
 run: install
 	$(BIN)/reform init-db

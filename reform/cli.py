@@ -17,15 +17,26 @@ from reform.models import ROLES, Unit, User
 
 def main() -> None:
     """Entry point of the `reform` console script."""
-    from reform import create_app
+    from reform import ConfigurationError, create_app
 
     cli = FlaskGroup(create_app=create_app, add_default_commands=True, help="reform: PAR scoring.")
-    cli.main(prog_name="reform")
+    try:
+        result = cli.main(prog_name="reform", standalone_mode=False)
+    except ConfigurationError as refused:
+        click.echo(f"Error: {refused}", err=True)
+        sys.exit(1)
+    except click.ClickException as failure:
+        failure.show()
+        sys.exit(failure.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted!", err=True)
+        sys.exit(1)
+    sys.exit(result if isinstance(result, int) else 0)
 
 
 def register(app: Flask) -> None:
     """Attach every command to the application."""
-    for command in (init_db, demo, create_user, import_units):
+    for command in (init_db, demo, create_user, set_password, import_units):
         app.cli.add_command(command)
 
 
@@ -45,7 +56,15 @@ def demo(if_empty: bool) -> None:
     from reform.services.demo import DEMO_PASSWORD, DemoRefused, load_demo
 
     if if_empty and db.session.scalar(select(func.count()).select_from(User)):
-        click.echo("The database already has users; demo data not loaded.")
+        demo_users = db.session.scalars(
+            select(User).where(User.is_demo.is_(True), User.active.is_(True)).order_by(User.id)
+        ).all()
+        if demo_users:
+            click.echo(f"Demo data is loaded. Accounts (password {DEMO_PASSWORD}):")
+            for user in demo_users:
+                click.echo(f"  {user.username:<12} {', '.join(user.roles)}")
+        else:
+            click.echo("The database already has users; demo data not loaded.")
         return
     try:
         accounts = load_demo()
@@ -71,7 +90,6 @@ def create_user(
     password_stdin: bool,
 ) -> None:
     """Create a user with one or more roles."""
-    from reform.services.passwords import MIN_PASSWORD_LENGTH
     from reform.services.users import UserProblem
     from reform.services.users import create_user as create
 
@@ -80,17 +98,42 @@ def create_user(
         unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
         if unit is None:
             raise click.ClickException(f"Unknown unit code: {unit_code}")
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise click.ClickException(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    password = _read_password(password_stdin)
     try:
         user, _ = create(username, full_name or username, list(roles), unit=unit, password=password)
     except UserProblem as problem:
         raise click.ClickException(problem.message) from problem
     click.echo(f"Created user {user.username} ({', '.join(user.roles)}).")
+
+
+@click.command("set-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from one line of stdin.")
+@with_appcontext
+def set_password(username: str, password_stdin: bool) -> None:
+    """Set a user's password (ends their sessions); for a locked-out administrator."""
+    from reform.services.accounts import find_user
+    from reform.services.accounts import set_password as store
+
+    user = find_user(username)
+    if user is None:
+        raise click.ClickException(f"No user {username}")
+    password = _read_password(password_stdin)
+    store(user, password)
+    click.echo(f"Password of {user.username} changed; their sessions have ended.")
+
+
+def _read_password(from_stdin: bool) -> str:
+    """A new password from one stdin line or a confirmed prompt, long enough."""
+    from reform.services.passwords import MIN_PASSWORD_LENGTH
+
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.ClickException(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    return password
 
 
 @click.command("import-units")
@@ -107,3 +150,45 @@ def import_units(file: Path) -> None:
             click.echo(f"{file.name}:{line}: {message}", err=True)
         raise click.ClickException(f"{len(report.errors)} error(s); nothing was imported.")
     click.echo(f"Imported {file.name}: {report.created} created, {report.updated} updated.")
+
+
+@click.command("import-framework")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_framework(file: Path) -> None:
+    """Import a framework file (YAML); any problem refuses the whole file."""
+    from reform.services.frameworks import FrameworkRefused
+    from reform.services.frameworks import import_framework as run_import
+
+    try:
+        framework = run_import(file.read_bytes())
+    except FrameworkRefused as refused:
+        db.session.rollback()
+        for code, message in refused.problems:
+            click.echo(f"{file.name}: {code or '-'}: {message}", err=True)
+        raise click.ClickException(
+            f"{len(refused.problems)} problem(s); nothing was imported."
+        ) from refused
+    click.echo(f"{framework.code} {framework.version}")
+
+
+@click.command("export-framework")
+@click.argument("code")
+@click.option("--version", "version", type=int, default=None, help="Default: the latest.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@with_appcontext
+def export_framework(code: str, version: int | None, output: Path | None) -> None:
+    """Write a framework version as YAML (to standard output or a file)."""
+    from reform.services.frameworks import export_yaml, get_version
+
+    framework = get_version(code, version)
+    if framework is None:
+        raise click.ClickException(
+            f"No framework {code}" + (f" version {version}" if version else "")
+        )
+    text = export_yaml(framework)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {output}")

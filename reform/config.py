@@ -29,6 +29,8 @@ class Config:
 
     # Login rate limit; point it at Redis (redis://127.0.0.1:6379) when running several workers.
     RATELIMIT_STORAGE_URI = "memory://"
+    # If Redis is down, count in memory rather than refuse every sign-in.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"
 
@@ -42,6 +44,10 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
     LANGUAGES = ("vi", "en")
     LANGUAGE_COOKIE = "reform_lang"
+
+    # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust;
+    # without it every client looks like the proxy and shares one login rate limit.
+    PROXY_COUNT = 0
 
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
     UNITS_CSV_MAX_BYTES = 2 * 1024 * 1024

@@ -7,7 +7,7 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
-from flask import Flask, abort, request
+from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from reform.extensions import db, login_manager
@@ -18,6 +18,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+PASSWORD_CHANGE_ENDPOINTS = frozenset(
+    {"auth.account", "auth.change_password", "auth.logout", "auth.set_language", "static"}
 )
 
 
@@ -39,6 +43,17 @@ def init_security(app: Flask) -> None:
         if user is None or user.session_version != int(version) or not user.active:
             return None
         return user
+
+    @app.before_request
+    def require_password_change():
+        # A temporary password opens only the page where it is replaced.
+        if (
+            current_user.is_authenticated
+            and current_user.must_change_password
+            and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS
+        ):
+            return redirect(url_for("auth.account"))
+        return None
 
     @app.after_request
     def set_security_headers(response):

@@ -28,10 +28,10 @@ def render(page: str, partial: str | None = None, status: int = 200, **context: 
 
 
 def see_other(location: str) -> Response:
-    """303 after a successful unsafe request; htmx follows it with HX-Location semantics."""
+    """303 after a successful unsafe request; for htmx, HX-Location loads the page in place."""
     if is_htmx():
         response = make_response("", 204)
-        response.headers["HX-Redirect"] = location
+        response.headers["HX-Location"] = location
         return response
     return redirect(location, code=303)
 

@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from reform.models.users import ROLES
 from reform.services.units import CODE_RE, KIND_RE
+from reform.services.users import USERNAME_RE
 
 
 def role_label(role: str) -> str:
@@ -82,7 +83,7 @@ class UserForm(FlaskForm):
         validators=[
             DataRequired(),
             Regexp(
-                r"^[A-Za-z0-9][A-Za-z0-9_.\-]{1,63}$",
+                USERNAME_RE.pattern,
                 message=_l("2–64 letters, digits or . _ - (no spaces, no accents)."),
             ),
         ],

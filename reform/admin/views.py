@@ -21,8 +21,11 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 MANAGERS = (ADMIN, SECRETARIAT)
 
 
-def _unit_choices(exclude: Unit | None = None) -> list[tuple[int, str]]:
-    units = db.session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.code))
+def _unit_choices(exclude: Unit | None = None, keep: int | None = None) -> list[tuple[int, str]]:
+    """Active units (and the one already chosen, even if deactivated since)."""
+    units = db.session.scalars(
+        select(Unit).where(Unit.active.is_(True) | (Unit.id == (keep or 0))).order_by(Unit.code)
+    )
     return [(0, "—")] + [(u.id, f"{u.code} · {u.name}") for u in units if u is not exclude]
 
 
@@ -72,7 +75,7 @@ def _unit_form_page(form: UnitForm, unit: Unit | None, status: int = 200):
 
 
 def _save_unit(form: UnitForm, unit: Unit | None):
-    form.parent_id.choices = _unit_choices(exclude=unit)
+    form.parent_id.choices = _unit_choices(exclude=unit, keep=unit.parent_id if unit else None)
     form.block_id.choices = _block_choices()
     if not form.validate_on_submit():
         return None
@@ -240,7 +243,7 @@ def users():
 
 def _user_form(obj: User | None = None) -> UserForm:
     form = UserForm(obj=obj if request.method == "GET" else None)
-    form.unit_id.choices = _unit_choices()
+    form.unit_id.choices = _unit_choices(keep=obj.unit_id if obj else None)
     if obj is not None and request.method == "GET":
         form.roles.data = obj.roles
         form.unit_id.data = obj.unit_id or 0

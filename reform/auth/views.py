@@ -43,6 +43,7 @@ def login():
         if user is not None:
             # A fresh session at login: nothing from before sign-in carries over (fixation).
             session.clear()
+            session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
             login_user(user)
             if user.must_change_password:
                 flash(_("Choose a new password before you continue."), "warning")

@@ -37,8 +37,13 @@ def search_units(
     """Units matching a code or name fragment, ordered by code."""
     stmt = select(Unit).order_by(Unit.code)
     if q:
-        like = f"%{q.strip().lower()}%"
-        stmt = stmt.where(or_(func.lower(Unit.code).like(like), func.lower(Unit.name).like(like)))
+        term = q.strip().lower()
+        stmt = stmt.where(
+            or_(
+                func.lower(Unit.code).contains(term, autoescape=True),
+                func.lower(Unit.name).contains(term, autoescape=True),
+            )
+        )
     if kind:
         stmt = stmt.where(Unit.kind == kind)
     if block_id:
@@ -113,7 +118,7 @@ def parse_units_csv(data: bytes) -> tuple[list[dict[str, str]], list[tuple[int, 
 
 
 def import_units(data: bytes) -> ImportReport:
-    """Create or update units from CSV bytes; any bad row refuses the whole file."""
+    """Create or update (and reactivate) units from CSV; any bad row refuses the whole file."""
     report = ImportReport()
     rows, problems = parse_units_csv(data)
     report.errors.extend(problems)
@@ -123,6 +128,8 @@ def import_units(data: bytes) -> ImportReport:
     existing = {u.code: u for u in db.session.scalars(select(Unit))}
     blocks = {b.code: b for b in db.session.scalars(select(Block))}
     file_codes = {r["code"] for r in rows}
+    # A new block needs its name once in the file, not on every row.
+    named_blocks = {r["block_code"] for r in rows if r["block_code"] and r["block_name"]}
     seen: dict[str, int] = {}
     parents: dict[str, str] = {}
     for row in rows:
@@ -153,7 +160,7 @@ def import_units(data: bytes) -> ImportReport:
                 errs.append(
                     (line, _("Block code “%(code)s” is not valid.", code=row["block_code"]))
                 )
-            elif row["block_code"] not in blocks and not row["block_name"]:
+            elif row["block_code"] not in blocks and row["block_code"] not in named_blocks:
                 errs.append(
                     (
                         line,
@@ -169,6 +176,8 @@ def import_units(data: bytes) -> ImportReport:
                 errs.append(
                     (line, _("Parent “%(code)s” is not a known unit.", code=row["parent_code"]))
                 )
+            elif row["parent_code"] not in file_codes and not existing[row["parent_code"]].active:
+                errs.append((line, _("Parent “%(code)s” is deactivated.", code=row["parent_code"])))
             else:
                 parents[code] = row["parent_code"]
     report.errors.extend(_cycles(rows, parents, existing))
@@ -180,7 +189,8 @@ def import_units(data: bytes) -> ImportReport:
     for row in rows:
         block = None
         if row["block_code"]:
-            block = get_or_create_block(row["block_code"], row["block_name"] or None)
+            block = blocks.get(row["block_code"]) if not row["block_name"] else None
+            block = block or get_or_create_block(row["block_code"], row["block_name"] or None)
             blocks[block.code] = block
         unit = by_code.get(row["code"])
         if unit is None:

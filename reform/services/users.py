@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -11,6 +13,8 @@ from reform.models import Unit, User, UserRole
 from reform.models.users import ADMIN, ROLES, UNIT_ROLES
 from reform.services.accounts import end_all_sessions, find_user, set_password, temporary_password
 from reform.services.passwords import hash_password
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{1,63}$")
 
 
 class UserProblem(ValueError):
@@ -61,6 +65,8 @@ def create_user(
     is_demo: bool = False,
 ) -> tuple[User, str | None]:
     """A new user; without a password a temporary one is made and returned once."""
+    if not USERNAME_RE.match(username.strip()):
+        raise UserProblem("username", _("2–64 letters, digits or . _ - (no spaces, no accents)."))
     if find_user(username) is not None:
         raise UserProblem("username", _("This username is taken."))
     check_assignment(roles, unit, actor=actor)
@@ -123,9 +129,12 @@ def search_users(q: str = "", role: str = "", include_inactive: bool = True) -> 
     """Users matching a username or name fragment and holding the role, by username."""
     stmt = select(User).options(selectinload(User.unit)).order_by(User.username)
     if q:
-        like = f"%{q.strip().lower()}%"
+        term = q.strip().lower()
         stmt = stmt.where(
-            or_(func.lower(User.username).like(like), func.lower(User.full_name).like(like))
+            or_(
+                func.lower(User.username).contains(term, autoescape=True),
+                func.lower(User.full_name).contains(term, autoescape=True),
+            )
         )
     if role in ROLES:
         stmt = stmt.where(User.role_rows.any(UserRole.role == role))

@@ -182,6 +182,40 @@ def test_import_refuses_cycles_and_missing_columns(app):
     assert not import_units("\xff\xfe".encode("latin-1")).ok
 
 
+def test_a_new_block_is_named_once(app, units):
+    from reform.services.units import import_units
+
+    csv = (
+        "code,name,kind,parent_code,block_code,block_name\n"
+        "C1,Cụm một,department,TINH,CUM,\n"
+        "C2,Cụm hai,department,TINH,CUM,Cụm thi đua số 1\n"
+    )
+    report = import_units(csv.encode())
+    assert report.ok, report.errors
+    assert _unit("C1").block.name == "Cụm thi đua số 1"
+
+
+def test_a_deactivated_parent_is_refused(app, units):
+    from reform.services.units import import_units
+
+    units["other"].active = False
+    db.session.commit()
+    csv = "code,name,kind,parent_code,block_code,block_name\nK1,Phòng,office,SYT,,\n"
+    report = import_units(csv.encode())
+    assert not report.ok and "SYT" in report.errors[0][1]
+
+
+def test_search_is_literal_and_folds_vietnamese_case(login_as, units, make_unit):
+    make_unit("P-DONG", "Phường Đông Hải", kind="ward", block_code="PHUONG")
+    c = login_as("admin")
+    html = c.get("/admin/units?q=%C4%91%C3%B4ng", headers={"HX-Request": "true"}).get_data(
+        as_text=True
+    )
+    assert "Phường Đông Hải" in html
+    html = c.get("/admin/units?q=%25", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Phường Đông Hải" not in html and "Sở Tư pháp" not in html
+
+
 def test_import_updates_existing_units(app, units):
     from reform.services.units import import_units
 

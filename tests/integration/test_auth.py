@@ -75,6 +75,11 @@ def test_session_is_cleared_at_login(client, users):
         assert "planted" not in s
 
 
+def test_sessions_expire(client, users, app):
+    r = login(client, "officer")
+    assert "Expires=" in r.headers["Set-Cookie"]
+
+
 def test_logout_ends_the_session(client, users):
     login(client, "officer")
     assert client.post("/logout").status_code == 303
@@ -124,6 +129,18 @@ def test_temporary_password_forces_a_change(app, client, users):
     temp = reset_password(users["officer"], actor=users["admin"])
     r = client.post("/login", data={"username": "officer", "password": temp})
     assert r.status_code == 303 and r.headers["Location"].endswith("/account")
+    # Until it is changed, every other page sends the user back to change it.
+    assert client.get("/home/officer").headers["Location"].endswith("/account")
+    r = client.post(
+        "/account/password",
+        data={
+            "current_password": temp,
+            "new_password": "mine-now-2026",
+            "confirm_password": "mine-now-2026",
+        },
+    )
+    assert r.status_code == 303
+    assert client.get("/home/officer").status_code == 200
 
 
 def test_repeated_failed_logins_answer_429(make_app, users):

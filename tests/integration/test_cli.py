@@ -82,22 +82,54 @@ def test_create_user_prompts_for_the_password(runner, units):
 
 def test_create_user_errors(runner, units):
     r = runner.invoke(
-        args=["create-user", "x", "--role", "officer", "--password-stdin"],
+        args=["create-user", "xx", "--role", "officer", "--password-stdin"],
         input="a-long-password\n",
     )
     assert r.exit_code != 0 and "unit" in r.output
     r = runner.invoke(
-        args=["create-user", "x", "--role", "officer", "--unit", "NOPE", "--password-stdin"],
+        args=["create-user", "xx", "--role", "officer", "--unit", "NOPE", "--password-stdin"],
         input="a-long-password\n",
     )
     assert r.exit_code != 0 and "NOPE" in r.output
-    r = runner.invoke(args=["create-user", "x", "--role", "wizard", "--password-stdin"])
+    r = runner.invoke(args=["create-user", "xx", "--role", "wizard", "--password-stdin"])
     assert r.exit_code != 0
     r = runner.invoke(
-        args=["create-user", "x", "--role", "leader", "--password-stdin"], input="short\n"
+        args=["create-user", "xx", "--role", "leader", "--password-stdin"], input="short\n"
     )
     assert r.exit_code != 0
-    assert db.session.scalar(select(User).where(User.username == "x")) is None
+    assert db.session.scalar(select(User).where(User.username == "xx")) is None
+
+
+def test_set_password_ends_sessions(runner, app, users, login_as):
+    phone = login_as("admin")
+    result = runner.invoke(
+        args=["set-password", "admin", "--password-stdin"], input="recovered-2026\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert phone.get("/account").status_code == 302
+    r = app.test_client().post("/login", data={"username": "admin", "password": "recovered-2026"})
+    assert r.status_code == 303
+    assert (
+        runner.invoke(
+            args=["set-password", "ghost", "--password-stdin"], input="whatever-long\n"
+        ).exit_code
+        != 0
+    )
+
+
+def test_create_user_checks_the_username(runner, units):
+    r = runner.invoke(
+        args=["create-user", "bad name é", "--role", "leader", "--password-stdin"],
+        input="a-long-password\n",
+    )
+    assert r.exit_code != 0
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_demo_if_empty_prints_the_accounts_again(runner, app):
+    runner.invoke(args=["demo"])
+    result = runner.invoke(args=["demo", "--if-empty"])
+    assert result.exit_code == 0 and "officer" in result.output and "reform-demo" in result.output
 
 
 def test_import_units(runner, tmp_path, app):

@@ -36,7 +36,7 @@ def test_htmx_sends_the_token_in_a_header(make_app, users):
         data={"code": "NEW", "name": "Khối mới"},
         headers={"X-CSRFToken": header_token, "HX-Request": "true"},
     )
-    assert r.status_code == 204 and r.headers["HX-Redirect"].endswith("/admin/blocks")
+    assert r.status_code == 204 and r.headers["HX-Location"].endswith("/admin/blocks")
 
 
 def test_security_headers_on_every_page(client, users):
@@ -95,6 +95,40 @@ def test_instance_config_file_overrides_defaults(tmp_path, monkeypatch, database
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
     assert app.config["PAGE_SIZE"] == 11
     assert app.instance_path == str(tmp_path)
+
+
+def test_behind_a_proxy_each_client_has_its_own_address(database_url, users, make_app):
+    app = make_app(PROXY_COUNT=1, LOGIN_RATE_LIMIT="2 per minute")
+    c = app.test_client()
+    for ip in ("203.0.113.1", "203.0.113.1"):
+        c.post(
+            "/login",
+            data={"username": "x", "password": "nope-nope"},
+            environ_base={"HTTP_X_FORWARDED_FOR": ip},
+        )
+    blocked = c.post(
+        "/login",
+        data={"username": "x", "password": "nope-nope"},
+        environ_base={"HTTP_X_FORWARDED_FOR": "203.0.113.1"},
+    )
+    other = c.post(
+        "/login",
+        data={"username": "x", "password": "nope-nope"},
+        environ_base={"HTTP_X_FORWARDED_FOR": "203.0.113.2"},
+    )
+    assert blocked.status_code == 429 and other.status_code == 422
+
+
+def test_wsgi_entry_point_builds_the_app(monkeypatch, tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    monkeypatch.setenv("REFORM_INSTANCE_PATH", str(tmp_path))
+    path = Path(__file__).resolve().parents[2] / "wsgi.py"
+    spec = importlib.util.spec_from_file_location("wsgi", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.app.name == "reform"
 
 
 def test_postgres_urls_use_psycopg3(monkeypatch, tmp_path):
