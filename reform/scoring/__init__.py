@@ -1,0 +1,83 @@
+"""The scoring core: frameworks, rules, aggregation, bands and ranking (pure, exact decimals)."""
+
+from reform.scoring.aggregate import (
+    AreaScore,
+    NodeScore,
+    Scorecard,
+    UnitResult,
+    combine,
+    evaluate,
+    score,
+)
+from reform.scoring.bands import band_for
+from reform.scoring.framework import (
+    Band,
+    Framework,
+    FrameworkError,
+    Node,
+    Problem,
+    framework_to_dict,
+    parse_bands,
+    parse_framework,
+    parse_values,
+)
+from reform.scoring.numbers import fmt2, round2
+from reform.scoring.ranking import Entry, Ranked, rank, vi_sort_key
+from reform.scoring.rules import (
+    RULE_TYPES,
+    ChoiceRule,
+    DeductionRule,
+    ManualRule,
+    NumberRule,
+    Option,
+    RatioRule,
+    Rule,
+    SurveyRule,
+    Tier,
+    YesNoRule,
+)
+from reform.scoring.values import NA, STAGES, NotApplicable, Ratio, Stage, Value, ValueProblem
+
+__all__ = [
+    "NA",
+    "RULE_TYPES",
+    "STAGES",
+    "AreaScore",
+    "Band",
+    "ChoiceRule",
+    "DeductionRule",
+    "Entry",
+    "Framework",
+    "FrameworkError",
+    "ManualRule",
+    "Node",
+    "NodeScore",
+    "NotApplicable",
+    "NumberRule",
+    "Option",
+    "Problem",
+    "Ranked",
+    "Ratio",
+    "RatioRule",
+    "Rule",
+    "Scorecard",
+    "Stage",
+    "SurveyRule",
+    "Tier",
+    "UnitResult",
+    "Value",
+    "ValueProblem",
+    "YesNoRule",
+    "band_for",
+    "combine",
+    "evaluate",
+    "fmt2",
+    "framework_to_dict",
+    "parse_bands",
+    "parse_framework",
+    "parse_values",
+    "rank",
+    "round2",
+    "score",
+    "vi_sort_key",
+]

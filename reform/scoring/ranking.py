@@ -1,0 +1,151 @@
+"""Ranking within a block, with shared ranks for equal published figures, and Vietnamese order."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Final, Generic, Protocol, TypeVar
+
+from reform.scoring.numbers import round2
+
+# The Vietnamese alphabet, with the Latin letters it does not use (f, j, w, z) in their Latin
+# places so that foreign names still sort sensibly.
+_ALPHABET: Final = tuple("aăâbcdđeêfghijklmnoôơpqrstuưvwxyz")
+_LETTER_RANK: Final[dict[str, int]] = {letter: rank for rank, letter in enumerate(_ALPHABET)}
+
+# Combining marks that make a different letter (ă â ê ô ơ ư) rather than a tone.
+_LETTER_MARKS: Final = {"\u0306", "\u0302", "\u031b"}
+# Tones in dictionary order: none (0), huyền, hỏi, ngã, sắc, nặng.
+_TONE_RANK: Final[dict[str, int]] = {
+    "\u0300": 1,  # huyền (grave)
+    "\u0309": 2,  # hỏi (hook above)
+    "\u0303": 3,  # ngã (tilde)
+    "\u0301": 4,  # sắc (acute)
+    "\u0323": 5,  # nặng (dot below)
+}
+# Digit runs sort before letters and by numeric value ("Phường 2" before "Phường 10").
+_NUMBER_BASE: Final = -(10**40)
+_UNKNOWN_BASE: Final = 1000
+
+WordKey = tuple[tuple[int, ...], tuple[int, ...]]
+
+
+def _word_key(word: str) -> WordKey:
+    """Letters then tones of one decomposed, lower-case word (syllable)."""
+    letters: list[int] = []
+    tones: list[int] = []
+    digits = ""
+    index = 0
+    while index < len(word):
+        char = word[index]
+        index += 1
+        if char.isdigit():
+            digits += char
+            continue
+        if digits:
+            letters.append(_NUMBER_BASE + int(digits))
+            digits = ""
+        marks = ""
+        while index < len(word) and unicodedata.combining(word[index]):
+            marks += word[index]
+            index += 1
+        letter = unicodedata.normalize(
+            "NFC", char + "".join(m for m in marks if m in _LETTER_MARKS)
+        )
+        rank = _LETTER_RANK.get(letter)
+        if rank is None:
+            rank = _LETTER_RANK.get(char, _UNKNOWN_BASE + ord(char))
+        letters.append(rank)
+        tones.extend(_TONE_RANK[m] for m in marks if m in _TONE_RANK)
+    if digits:
+        letters.append(_NUMBER_BASE + int(digits))
+    return tuple(letters), tuple(tones)
+
+
+def vi_sort_key(name: str) -> tuple[tuple[WordKey, ...], str, str]:
+    """Sort key for Vietnamese names, as dictionaries order them.
+
+    Words (syllables) are compared in turn; within a word the letters in the order
+    a ă â b c d đ e ê g h i k l m n o ô ơ p q r s t u ư v x y come first, then the tone
+    (none, huyền, hỏi, ngã, sắc, nặng). Case is ignored; precomposed and decomposed text sort
+    alike; punctuation only separates words. Ties fall back to the text itself for a stable order.
+    """
+    decomposed = unicodedata.normalize("NFD", name).lower()
+    words: list[str] = []
+    current = ""
+    for char in decomposed:
+        if char.isalnum() or (unicodedata.combining(char) and current):
+            current += char
+        elif current:
+            words.append(current)
+            current = ""
+    if current:
+        words.append(current)
+    composed = unicodedata.normalize("NFC", name)
+    return tuple(_word_key(word) for word in words), composed.casefold(), composed
+
+
+class Rankable(Protocol):
+    """Anything with a name and a value (None: no figure yet)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def value(self) -> Decimal | None: ...
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A simple rankable item: a unit's key (e.g. its code), name and value."""
+
+    key: str
+    name: str
+    value: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked(Generic[T]):
+    """An item with its rank (None when it has no value) and the published figure ranked on."""
+
+    rank: int | None
+    shown: Decimal | None
+    item: T
+
+
+def rank(
+    entries: Iterable[T],
+    *,
+    value: Callable[[T], Decimal | None] = lambda entry: entry.value,  # type: ignore[attr-defined]
+    name: Callable[[T], str] = lambda entry: entry.name,  # type: ignore[attr-defined]
+) -> list[Ranked[T]]:
+    """Rank highest first on the value rounded to 2 places (the published figure).
+
+    Equal published figures share a rank and the next rank skips (1, 2, 2, 4): a rank is 1 plus
+    the number of strictly higher figures. Inside a tie, items are listed by name in Vietnamese
+    order. Items without a value come last, by name, with rank None.
+    """
+    scored: list[tuple[Decimal | None, tuple, T]] = []
+    for entry in entries:
+        raw = value(entry)
+        scored.append((None if raw is None else round2(raw), vi_sort_key(name(entry)), entry))
+    with_value = sorted(
+        (item for item in scored if item[0] is not None),
+        key=lambda item: (-item[0], item[1]),  # type: ignore[operator]
+    )
+    without = sorted((item for item in scored if item[0] is None), key=lambda item: item[1])
+    ranked: list[Ranked[T]] = []
+    previous: Decimal | None = None
+    current_rank = 0
+    for position, (shown, _, entry) in enumerate(with_value, start=1):
+        if shown != previous:
+            current_rank = position
+            previous = shown
+        ranked.append(Ranked(current_rank, shown, entry))
+    ranked.extend(Ranked(None, None, entry) for _, _, entry in without)
+    return ranked

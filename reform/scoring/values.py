@@ -1,0 +1,140 @@
+"""Parsed criterion values, the not-applicable marker, and the error raised for bad input."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Final, Literal
+
+from reform.scoring.numbers import fmt_plain
+
+Stage = Literal["self", "appraisal", "survey"]
+STAGES: Final[tuple[str, ...]] = ("self", "appraisal", "survey")
+
+
+class NotApplicable:
+    """The single marker for 'not applicable' (không phát sinh / không áp dụng)."""
+
+    _instance: NotApplicable | None = None
+
+    def __new__(cls) -> NotApplicable:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "NA"
+
+    def __reduce__(self) -> str:
+        # Pickling (e.g. into a cache) must give back the same singleton.
+        return "NA"
+
+
+NA: Final = NotApplicable()
+
+
+@dataclass(frozen=True, slots=True)
+class Ratio:
+    """A parsed 'n/d' value of a ratio criterion."""
+
+    n: Decimal
+    d: Decimal
+
+    def __str__(self) -> str:
+        return f"{fmt_plain(self.n)}/{fmt_plain(self.d)}"
+
+
+# manual, number, survey: Decimal; yesno: bool; choice: the option's label; ratio: Ratio;
+# deduction: int (a count); any rule: NA.
+Value = Decimal | bool | str | Ratio | int | NotApplicable
+
+# English and Vietnamese message templates, keyed by the stable problem code.
+_MESSAGES: Final[dict[str, tuple[str, str]]] = {
+    "empty": ("A value is required.", "Cần nhập giá trị."),
+    "not_a_number": ("Enter a number.", "Giá trị phải là một số."),
+    "out_of_range": (
+        "The value must be between {min} and {max}.",
+        "Giá trị phải nằm trong khoảng từ {min} đến {max}.",
+    ),
+    "off_step": (
+        "The value must be a multiple of {step}.",
+        "Giá trị phải là bội số của {step}.",
+    ),
+    "n_greater_than_d": (
+        "The numerator ({n}) cannot be greater than the denominator ({d}).",
+        "Tử số ({n}) không được lớn hơn mẫu số ({d}).",
+    ),
+    "unknown_option": ("Choose one of: {options}.", "Hãy chọn một trong các giá trị: {options}."),
+    "negative": ("The value cannot be negative.", "Giá trị không được là số âm."),
+    "not_whole": ("Enter a whole number.", "Giá trị phải là số nguyên."),
+    "na_not_allowed": (
+        "This criterion cannot be marked not applicable.",
+        "Tiêu chí này không được đánh dấu là không áp dụng.",
+    ),
+    "bad_ratio_format": (
+        "Enter the value as n/d, for example 45/50.",
+        "Hãy nhập giá trị theo dạng n/d, ví dụ 45/50.",
+    ),
+    "survey_not_self_scored": (
+        "Survey criteria are entered by the secretariat, not scored by the unit or the evaluator.",
+        "Tiêu chí điều tra xã hội học do cơ quan thường trực nhập, "
+        "không do đơn vị tự chấm hay thẩm định.",
+    ),
+    "not_a_survey_criterion": (
+        "Only survey criteria take survey values.",
+        "Chỉ tiêu chí điều tra xã hội học mới nhận điểm điều tra.",
+    ),
+    "not_a_leaf": (
+        "This criterion is scored through its sub-criteria; it only accepts 'na'.",
+        "Tiêu chí này được chấm qua các tiêu chí thành phần; chỉ nhận giá trị 'na'.",
+    ),
+    "unknown_criterion": (
+        "There is no criterion with code {criterion}.",
+        "Không có tiêu chí mã {criterion}.",
+    ),
+}
+
+
+def _render(value: Any, decimal_separator: str) -> str:
+    """Write a message parameter: decimals with the language's separator, lists quoted."""
+    if isinstance(value, Decimal):
+        return fmt_plain(value, decimal_separator)
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return ", ".join(f"“{item}”" for item in value)
+    return str(value)
+
+
+class ValueProblem(ValueError):
+    """A raw value that a criterion cannot take; `code` is stable, `message`/`vi` are for people."""
+
+    def __init__(
+        self, code: str, params: Mapping[str, Any] | None = None, criterion: str | None = None
+    ) -> None:
+        self.code = code
+        self.params: dict[str, Any] = dict(params or {})
+        self.criterion = criterion
+        super().__init__(self.message)
+
+    def _format(self, language: int, decimal_separator: str) -> str:
+        """Fill the template of one language with rendered parameters."""
+        template = _MESSAGES.get(self.code, (self.code, self.code))[language]
+        rendered = {key: _render(value, decimal_separator) for key, value in self.params.items()}
+        return template.format(**rendered)
+
+    @property
+    def message(self) -> str:
+        """The problem in English."""
+        return self._format(0, ".")
+
+    @property
+    def vi(self) -> str:
+        """The problem in Vietnamese (decimal comma)."""
+        return self._format(1, ",")
+
+    def for_criterion(self, criterion: str) -> ValueProblem:
+        """The same problem, naming the criterion it concerns."""
+        return ValueProblem(self.code, self.params, criterion)
+
+    def __repr__(self) -> str:
+        return f"ValueProblem({self.code!r}, {self.params!r}, criterion={self.criterion!r})"
