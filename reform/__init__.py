@@ -55,10 +55,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from reform.admin.views import bp as admin_bp
     from reform.auth.views import bp as auth_bp
+    from reform.frameworks.views import bp as frameworks_bp
     from reform.main.views import bp as main_bp
     from reform.units.views import bp as units_bp
 
-    for bp in (auth_bp, main_bp, admin_bp, units_bp):
+    for bp in (auth_bp, main_bp, admin_bp, units_bp, frameworks_bp):
         app.register_blueprint(bp)
     cli.register(app)
     return app

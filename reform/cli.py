@@ -36,7 +36,15 @@ def main() -> None:
 
 def register(app: Flask) -> None:
     """Attach every command to the application."""
-    for command in (init_db, demo, create_user, set_password, import_units):
+    for command in (
+        init_db,
+        demo,
+        create_user,
+        set_password,
+        import_units,
+        import_framework,
+        export_framework,
+    ):
         app.cli.add_command(command)
 
 

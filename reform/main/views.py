@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from reform.extensions import db
-from reform.models import ROLES, Block, Unit, User
+from reform.models import ROLES, Block, Framework, Unit, User
 from reform.models.users import ADMIN, EVALUATOR, HEAD, LEADER, OFFICER, SECRETARIAT
 from reform.web import render
 
@@ -39,6 +39,7 @@ def home(role: str):
             "units": db.session.scalar(select(func.count()).select_from(Unit).where(Unit.active)),
             "blocks": db.session.scalar(select(func.count()).select_from(Block)),
             "users": db.session.scalar(select(func.count()).select_from(User).where(User.active)),
+            "frameworks": db.session.scalar(select(func.count()).select_from(Framework)),
         }
     if role in (EVALUATOR, LEADER):
         context["blocks"] = _blocks_with_counts()

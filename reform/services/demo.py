@@ -102,6 +102,12 @@ def load_demo() -> list[tuple[str, str]]:
         by_code[code] = unit(code, name, "public_service", by_code[parent], None)
     db.session.commit()
 
+    from reform.frameworks import sample_paths
+    from reform.services.frameworks import import_framework
+
+    for path in sample_paths():
+        import_framework(path.read_bytes())
+
     created = []
     for username, full_name, roles, unit_code in ACCOUNTS:
         create_user(

@@ -38,6 +38,14 @@ EXPECTED = {
     "admin.user_reset_password": ("POST", "/admin/users/{other_officer}/reset-password", MANAGERS),
     "admin.user_set_active": ("POST", "/admin/users/{other_officer}/active", MANAGERS),
     "units.directory": ("GET", "/units/", STAFF),
+    "frameworks.index": ("GET", "/frameworks/", SIGNED_IN),
+    "frameworks.import_page": ("GET", "/frameworks/import", MANAGERS),
+    "frameworks.show": ("GET", "/frameworks/{framework}", SIGNED_IN),
+    "frameworks.export": ("GET", "/frameworks/{framework}/export", SIGNED_IN),
+    "frameworks.compare": ("GET", "/frameworks/{framework}/compare", SIGNED_IN),
+    "frameworks.new_version": ("POST", "/frameworks/{framework}/new-version", MANAGERS),
+    "frameworks.edit": ("GET", "/frameworks/{framework}/edit", MANAGERS),
+    "frameworks.delete": ("POST", "/frameworks/{framework}/delete", MANAGERS),
     "units.detail": ("GET", "/units/{own_unit}", STAFF | {"head", "officer"}),
 }
 
@@ -49,7 +57,7 @@ def test_every_route_has_an_access_rule(app):
 
 @pytest.mark.parametrize("endpoint", sorted(EXPECTED))
 @pytest.mark.parametrize("who", WHO)
-def test_access(endpoint, who, app, users, units, login_as):
+def test_access(endpoint, who, app, users, units, login_as, framework):
     method, template, allowed = EXPECTED[endpoint]
     client = app.test_client() if who == ANON else login_as(who)
     url = template.format(
@@ -59,6 +67,7 @@ def test_access(endpoint, who, app, users, units, login_as):
         ward=units["ward"].id,
         block=units["own"].block_id,
         other_officer=users["other_officer"].id,
+        framework=framework.id,
     )
     response = client.open(url, method=method)
     if who in allowed:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from reform.extensions import db
-from reform.models import Unit, User
+from reform.models import Framework, Unit, User
 
 
 def test_init_db_is_idempotent(runner):
@@ -24,6 +24,8 @@ def test_demo_loads_a_province_and_the_accounts(runner, app):
     assert head.unit_id == officer.unit_id and head.unit.kind == "department"
     kinds = dict(db.session.execute(select(Unit.kind, func.count()).group_by(Unit.kind)).all())
     assert 12 <= kinds["department"] <= 15
+    codes = set(db.session.scalars(select(Framework.code)))
+    assert codes == {"PAR-DEPT", "PAR-COMMUNE", "TD-KHOI"}
     assert kinds["ward"] + kinds["commune"] + kinds.get("special_zone", 0) >= 18
     # The login page lists the demo accounts while they exist.
     page = app.test_client().get("/login").get_data(as_text=True)
