@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from helpers import TEST_PASSWORD, login
+from helpers import SMALL_FRAMEWORK, TEST_PASSWORD, login
 from sqlalchemy import create_engine, text
 
 from reform import create_app
@@ -110,8 +110,15 @@ def _empty_tables() -> None:
             names = ", ".join(f'"{t.name}"' for t in tables)
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
+            # The append-only triggers are lifted only here, to empty the log between tests.
+            from reform.models.audit import SQLITE_TRIGGERS
+
+            conn.execute(text("DROP TRIGGER IF EXISTS audit_events_no_update"))
+            conn.execute(text("DROP TRIGGER IF EXISTS audit_events_no_delete"))
             for table in tables:
                 conn.execute(table.delete())
+            for trigger in SQLITE_TRIGGERS:
+                conn.execute(text(trigger))
 
 
 class IsolatedClient(FlaskClient):
@@ -235,3 +242,11 @@ def login_as(app, users) -> Callable[[str], FlaskClient]:
         return c
 
     return sign_in
+
+
+@pytest.fixture
+def framework(app):
+    """A small imported framework (two criteria in one area)."""
+    from reform.services.frameworks import import_framework
+
+    return import_framework(SMALL_FRAMEWORK)

@@ -1,7 +1,25 @@
 """Models, one module per aggregate; importing this registers them all."""
 
+from reform.models.audit import AuditEvent
+from reform.models.campaigns import Campaign, CampaignBlock
 from reform.models.frameworks import Criterion, Framework
+from reform.models.submissions import Entry, Evidence, StoredFile, Submission
 from reform.models.units import Block, Unit
 from reform.models.users import ROLES, User, UserRole
 
-__all__ = ["ROLES", "Block", "Criterion", "Framework", "Unit", "User", "UserRole"]
+__all__ = [
+    "ROLES",
+    "AuditEvent",
+    "Block",
+    "Campaign",
+    "CampaignBlock",
+    "Criterion",
+    "Entry",
+    "Evidence",
+    "Framework",
+    "StoredFile",
+    "Submission",
+    "Unit",
+    "User",
+    "UserRole",
+]
