@@ -54,12 +54,24 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     web.init_web(app)
 
     from reform.admin.views import bp as admin_bp
+    from reform.assessment.evidence import bp as evidence_bp
+    from reform.assessment.views import bp as assessment_bp
     from reform.auth.views import bp as auth_bp
+    from reform.campaigns.views import bp as campaigns_bp
     from reform.frameworks.views import bp as frameworks_bp
     from reform.main.views import bp as main_bp
     from reform.units.views import bp as units_bp
 
-    for bp in (auth_bp, main_bp, admin_bp, units_bp, frameworks_bp):
+    for bp in (
+        auth_bp,
+        main_bp,
+        admin_bp,
+        units_bp,
+        frameworks_bp,
+        assessment_bp,
+        evidence_bp,
+        campaigns_bp,
+    ):
         app.register_blueprint(bp)
     cli.register(app)
     return app
@@ -84,6 +96,13 @@ def _finish_config(app: Flask) -> None:
         os.makedirs(app.instance_path, exist_ok=True)
         url = "sqlite:///" + os.path.join(app.instance_path, "reform.sqlite")
     cfg["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(url)
+    if not cfg.get("UPLOAD_FOLDER"):
+        cfg["UPLOAD_FOLDER"] = os.path.join(app.instance_path, "uploads")
+    cfg["EVIDENCE_MAX_BYTES"] = int(cfg["EVIDENCE_MAX_BYTES"])
+    # A request must fit the largest evidence file plus the form around it, or it gets a bare 413.
+    needed = cfg["EVIDENCE_MAX_BYTES"] + 1024 * 1024
+    if cfg.get("MAX_CONTENT_LENGTH") is not None and cfg["MAX_CONTENT_LENGTH"] < needed:
+        cfg["MAX_CONTENT_LENGTH"] = needed
 
 
 def _normalise_db_url(url: str) -> str:

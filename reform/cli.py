@@ -44,6 +44,9 @@ def register(app: Flask) -> None:
         import_units,
         import_framework,
         export_framework,
+        create_campaign,
+        import_scores,
+        recompute,
     ):
         app.cli.add_command(command)
 
@@ -200,3 +203,112 @@ def export_framework(code: str, version: int | None, output: Path | None) -> Non
     else:
         output.write_text(text, encoding="utf-8")
         click.echo(f"Wrote {output}")
+
+
+def _campaign(code: str):
+    from reform.models import Campaign
+
+    campaign = db.session.scalar(select(Campaign).where(Campaign.code == code))
+    if campaign is None:
+        raise click.ClickException(f"No campaign {code}")
+    return campaign
+
+
+@click.command("create-campaign")
+@click.argument("code")
+@click.option("--framework", "framework_code", required=True, help="Framework code.")
+@click.option("--version", type=int, default=None, help="Default: the latest version.")
+@click.option("--name", default=None, help="Default: the framework's name.")
+@click.option(
+    "--self-opens",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="First day of self-assessment (default: today).",
+)
+@click.option(
+    "--self-closes",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Last day of self-assessment (default: 30 days later).",
+)
+@with_appcontext
+def create_campaign(code, framework_code, version, name, self_opens, self_closes) -> None:
+    """Create a campaign; participants are the active units of the framework's kinds."""
+    from datetime import timedelta
+
+    from reform.services.campaigns import CampaignProblem, PhaseDates
+    from reform.services.campaigns import create_campaign as create
+    from reform.services.frameworks import get_version
+    from reform.services.phases import today
+
+    framework = get_version(framework_code, version)
+    if framework is None:
+        raise click.ClickException(f"No framework {framework_code}")
+    opens = self_opens.date() if self_opens else today()
+    closes = self_closes.date() if self_closes else opens + timedelta(days=30)
+    try:
+        campaign = create(code, name or framework.name, framework, PhaseDates(opens, closes))
+    except CampaignProblem as problem:
+        raise click.ClickException(problem.message) from problem
+    count = len(campaign.blocks)
+    click.echo(
+        f"Campaign {campaign.code}: {framework.code} {framework.version}, "
+        f"{_participants(campaign)} units in {count} blocks."
+    )
+
+
+def _participants(campaign) -> int:
+    from reform.models import Submission
+
+    return db.session.scalar(
+        select(func.count()).select_from(Submission).where(Submission.campaign_id == campaign.id)
+    )
+
+
+@click.command("import-scores")
+@click.argument("campaign_code")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--stage", type=click.Choice(["self"]), required=True)
+@with_appcontext
+def import_scores(campaign_code: str, file: Path, stage: str) -> None:
+    """Set stage values from a CSV (unit_code, criterion_code, value, note); all or nothing."""
+    from reform.services.scores_import import import_scores as run_import
+
+    campaign = _campaign(campaign_code)
+    report = run_import(campaign, file.read_bytes(), stage=stage, filename=file.name)
+    if not report.ok:
+        db.session.rollback()
+        for line, message in report.errors:
+            click.echo(f"{file.name}:{line}: {message}", err=True)
+        raise click.ClickException(f"{len(report.errors)} error(s); nothing was imported.")
+    click.echo(
+        f"Imported {file.name}: {report.changed} changed, {report.unchanged} unchanged, "
+        f"{report.created_submissions} submissions created."
+    )
+
+
+@click.command("recompute")
+@click.argument("campaign_code")
+@click.option("--check", is_flag=True, help="Only report stored figures that differ.")
+@with_appcontext
+def recompute(campaign_code: str, check: bool) -> None:
+    """Rebuild stored totals from the entries (or, with --check, report drift)."""
+    from reform.models import Submission
+    from reform.services.assessment import recompute_submission
+
+    campaign = _campaign(campaign_code)
+    drift = 0
+    for submission in db.session.scalars(
+        select(Submission).where(Submission.campaign_id == campaign.id)
+    ):
+        for what, stored, fresh in recompute_submission(submission):
+            drift += 1
+            click.echo(f"{submission.unit.code}: {what} stored {stored}, computed {fresh}")
+    if check:
+        db.session.rollback()
+        if drift:
+            raise click.ClickException(f"{drift} stored figure(s) differ from the entries.")
+        click.echo("No drift: stored figures match the entries.")
+    else:
+        db.session.commit()
+        click.echo(f"Recomputed {campaign.code}: {drift} figure(s) corrected.")

@@ -50,5 +50,9 @@ class Config:
     PROXY_COUNT = 0
 
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    # Evidence files: the largest one accepted, and where content is kept (empty means
+    # <instance>/uploads, resolved in the factory).
+    EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
+    UPLOAD_FOLDER = ""
     UNITS_CSV_MAX_BYTES = 2 * 1024 * 1024
     PAGE_SIZE = 50

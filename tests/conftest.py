@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from helpers import SMALL_FRAMEWORK, TEST_PASSWORD, login
+from helpers import RULES_FRAMEWORK, SMALL_FRAMEWORK, TEST_PASSWORD, login
 from sqlalchemy import create_engine, text
 
 from reform import create_app
@@ -250,3 +250,41 @@ def framework(app):
     from reform.services.frameworks import import_framework
 
     return import_framework(SMALL_FRAMEWORK)
+
+
+@pytest.fixture
+def rules_framework(app):
+    """A framework with every rule type, N/A, applies_to, survey and a bonus."""
+    from reform.services.frameworks import import_framework
+
+    return import_framework(RULES_FRAMEWORK)
+
+
+@pytest.fixture
+def campaign(app, units, users, rules_framework):
+    """A campaign in its self-assessment phase (today inside it) for the departments."""
+    from datetime import timedelta
+
+    from reform.services.campaigns import PhaseDates, create_campaign
+    from reform.services.phases import today
+
+    day = today()
+    return create_campaign(
+        "PAR-TEST",
+        "Kỳ đánh giá thử",
+        rules_framework,
+        PhaseDates(day - timedelta(days=3), day + timedelta(days=10)),
+        units=[units["own"], units["other"]],
+    )
+
+
+@pytest.fixture
+def submission(campaign, units):
+    """The own unit's submission in the campaign."""
+    from reform.models import Submission
+
+    return db.session.scalar(
+        db.select(Submission).where(
+            Submission.campaign_id == campaign.id, Submission.unit_id == units["own"].id
+        )
+    )

@@ -3,6 +3,7 @@
 from reform.models.audit import AuditEvent
 from reform.models.campaigns import Campaign, CampaignBlock
 from reform.models.frameworks import Criterion, Framework
+from reform.models.notifications import Notification
 from reform.models.submissions import Entry, Evidence, StoredFile, Submission
 from reform.models.units import Block, Unit
 from reform.models.users import ROLES, User, UserRole
@@ -17,6 +18,7 @@ __all__ = [
     "Entry",
     "Evidence",
     "Framework",
+    "Notification",
     "StoredFile",
     "Submission",
     "Unit",

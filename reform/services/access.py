@@ -22,3 +22,30 @@ def get_unit_or_404(unit_id: int, *, for_user: User) -> Unit:
     if unit is None or not can_see_unit(for_user, unit):
         abort(404)
     return unit
+
+
+def can_see_submission(user: User, submission) -> bool:
+    """Staff see every submission; a unit's head and officers see their unit's."""
+    if user.has_role(*STAFF_ROLES):
+        return True
+    return user.unit_id is not None and user.unit_id == submission.unit_id
+
+
+def get_submission_or_404(submission_id: int, *, for_user: User):
+    """The submission (with campaign, framework and unit) if this user may see it, else 404."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import joinedload
+
+    from reform.models import Campaign, Submission
+
+    submission = db.session.scalar(
+        select(Submission)
+        .where(Submission.id == submission_id)
+        .options(
+            joinedload(Submission.campaign).joinedload(Campaign.framework),
+            joinedload(Submission.unit),
+        )
+    )
+    if submission is None or not can_see_submission(for_user, submission):
+        abort(404)
+    return submission

@@ -190,6 +190,10 @@ def delete_draft(framework: Framework) -> None:
         raise FrameworkRefused(
             [(None, _("This version is used by a campaign and cannot be deleted."))]
         )
+    # Versions copied from this one keep existing; they just lose the link to their origin.
+    for child in db.session.scalars(select(Framework).where(Framework.based_on_id == framework.id)):
+        child.based_on_id = None
+    db.session.flush()
     db.session.delete(framework)
     db.session.commit()
 

@@ -13,6 +13,8 @@ MANAGERS = {"admin", "secretariat"}
 STAFF = {"admin", "secretariat", "evaluator", "leader"}
 EVERYONE = set(WHO)
 SIGNED_IN = set(WHO) - {ANON}
+UNIT = {"head", "officer"}
+UNIT_AND_STAFF = STAFF | UNIT
 
 # endpoint -> (method, url template, who gets in). Others: anonymous is sent to the login page,
 # a signed-in user without the role gets 403.
@@ -46,8 +48,78 @@ EXPECTED = {
     "frameworks.new_version": ("POST", "/frameworks/{framework}/new-version", MANAGERS),
     "frameworks.edit": ("GET", "/frameworks/{framework}/edit", MANAGERS),
     "frameworks.delete": ("POST", "/frameworks/{framework}/delete", MANAGERS),
+    "main.notifications": ("GET", "/notifications", SIGNED_IN),
+    "main.notifications_read": ("POST", "/notifications/read", SIGNED_IN),
+    "campaigns.index": ("GET", "/campaigns/", STAFF),
+    "campaigns.new": ("GET", "/campaigns/new", MANAGERS),
+    "campaigns.show": ("GET", "/campaigns/{campaign}", STAFF),
+    "campaigns.settings": ("GET", "/campaigns/{campaign}/settings", MANAGERS),
+    "campaigns.remind": ("POST", "/campaigns/{campaign}/remind", MANAGERS),
+    "campaigns.block_bands": ("POST", "/campaigns/{campaign}/blocks/{block}/bands", MANAGERS),
+    "campaigns.add_participant": (
+        "POST",
+        "/campaigns/{campaign}/participants",
+        MANAGERS,
+        {"unit_id": "{ward}"},
+    ),
+    "campaigns.remove_participant": (
+        "POST",
+        "/campaigns/{campaign}/participants/{other_submission}/remove",
+        MANAGERS,
+    ),
+    "assessment.form": ("GET", "/assessments/{submission}", UNIT_AND_STAFF),
+    "assessment.check": ("GET", "/assessments/{submission}/check", UNIT_AND_STAFF),
+    "assessment.report": ("GET", "/assessments/{submission}/report", UNIT_AND_STAFF),
+    "assessment.save_criterion": (
+        "POST",
+        "/assessments/{submission}/criteria/1.2",
+        UNIT,
+        {"ver-1.2": "0", "v-1.2": "yes"},
+    ),
+    "assessment.save_area": ("POST", "/assessments/{submission}/areas/1", UNIT),
+    "assessment.send": ("POST", "/assessments/{submission}/send", UNIT),
+    "assessment.approve": ("POST", "/assessments/{submission}/approve", {"head"}),
+    "assessment.return_": ("POST", "/assessments/{submission}/return", {"head"}),
+    "assessment.withdraw": ("POST", "/assessments/{submission}/withdraw", {"head"}),
     "units.detail": ("GET", "/units/{own_unit}", STAFF | {"head", "officer"}),
+    # Only the unit changes its evidence (staff get 403 with the reason; an empty upload is 422).
+    "evidence.upload": ("POST", "/assessments/{submission}/evidence/{ev_criterion}", UNIT),
+    "evidence.remove": ("POST", "/assessments/{submission}/evidence/{evidence}/remove", UNIT),
+    "evidence.download": (
+        "GET",
+        "/assessments/{submission}/evidence/{evidence}/download",
+        UNIT_AND_STAFF,
+    ),
+    "evidence.preview": (
+        "GET",
+        "/assessments/{submission}/evidence/{evidence}/preview",
+        UNIT_AND_STAFF,
+    ),
 }
+
+
+@pytest.fixture
+def evidence(submission):
+    """A PDF attached to the first scored criterion of the own unit's submission."""
+    from reform.extensions import db
+    from reform.models import Criterion, Evidence
+    from reform.services.evidence import store
+
+    criterion = db.session.scalar(
+        db.select(Criterion)
+        .where(
+            Criterion.framework_id == submission.campaign.framework_id,
+            Criterion.rule_type.is_not(None),
+        )
+        .order_by(Criterion.position)
+    )
+    stored = store(b"%PDF-1.4\n%%EOF\n", filename="a.pdf", max_bytes=1024)
+    attached = Evidence(
+        submission_id=submission.id, criterion_id=criterion.id, file=stored, filename="a.pdf"
+    )
+    db.session.add(attached)
+    db.session.commit()
+    return attached
 
 
 def test_every_route_has_an_access_rule(app):
@@ -57,8 +129,10 @@ def test_every_route_has_an_access_rule(app):
 
 @pytest.mark.parametrize("endpoint", sorted(EXPECTED))
 @pytest.mark.parametrize("who", WHO)
-def test_access(endpoint, who, app, users, units, login_as, framework):
-    method, template, allowed = EXPECTED[endpoint]
+def test_access(
+    endpoint, who, app, users, units, login_as, framework, campaign, submission, evidence
+):
+    method, template, allowed, *extra = EXPECTED[endpoint]
     client = app.test_client() if who == ANON else login_as(who)
     url = template.format(
         role=who if who != ANON else "officer",
@@ -68,8 +142,14 @@ def test_access(endpoint, who, app, users, units, login_as, framework):
         block=units["own"].block_id,
         other_officer=users["other_officer"].id,
         framework=framework.id,
+        campaign=campaign.code,
+        submission=submission.id,
+        other_submission=_other_submission(campaign, units).id,
+        ev_criterion=evidence.criterion_id,
+        evidence=evidence.id,
     )
-    response = client.open(url, method=method)
+    data = {k: v.format(ward=units["ward"].id) for k, v in (extra[0] if extra else {}).items()}
+    response = client.open(url, method=method, data=data)
     if who in allowed:
         assert response.status_code in (200, 302, 303, 422), (endpoint, who, response.status_code)
         if who != ANON and response.status_code == 302:
@@ -78,6 +158,17 @@ def test_access(endpoint, who, app, users, units, login_as, framework):
         assert response.status_code == 302 and "/login" in response.headers["Location"]
     else:
         assert response.status_code == 403, (endpoint, who, response.status_code)
+
+
+def _other_submission(campaign, units):
+    from reform.extensions import db
+    from reform.models import Submission
+
+    return db.session.scalar(
+        db.select(Submission).where(
+            Submission.campaign_id == campaign.id, Submission.unit_id == units["other"].id
+        )
+    )
 
 
 def test_another_units_page_answers_404(login_as, units):

@@ -87,7 +87,7 @@ def test_create_user_errors(runner, units):
         args=["create-user", "xx", "--role", "officer", "--password-stdin"],
         input="a-long-password\n",
     )
-    assert r.exit_code != 0 and "unit" in r.output
+    assert r.exit_code != 0 and "đơn vị" in r.output
     r = runner.invoke(
         args=["create-user", "xx", "--role", "officer", "--unit", "NOPE", "--password-stdin"],
         input="a-long-password\n",

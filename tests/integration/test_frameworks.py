@@ -234,3 +234,12 @@ def test_stats_give_the_max_each_kind_can_reach(app):
     assert dict(s.max_by_kind).get("department") == 100
     html_stats = service.stats(service.validate(yaml.safe_load(SMALL)))
     assert html_stats.max_by_kind == [(None, 3)] and html_stats.leaves == 2
+
+
+def test_deleting_a_version_keeps_its_copies(app):
+    fw = service.import_framework(SMALL)
+    copy = service.new_version_from(fw)
+    service.delete_draft(fw)
+    db.session.rollback()
+    kept = service.get_version("TEST-FW", 2)
+    assert kept is not None and kept.id == copy.id and kept.based_on_id is None

@@ -1,0 +1,1 @@
+"""Campaign set-up and the secretariat's overview."""
