@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Flask, Response, make_response, redirect, render_template, request
@@ -36,6 +37,11 @@ def see_other(location: str) -> Response:
     return redirect(location, code=303)
 
 
+def css_id(value: str) -> str:
+    """An id escaped for a CSS selector ("1.2" → "1\\.2"), as htmx targets are selectors."""
+    return re.sub(r"([^A-Za-z0-9_-])", r"\\\1", str(value))
+
+
 def init_web(app: Flask) -> None:
     """Template globals and the error pages."""
     from reform.admin.forms import role_label
@@ -43,6 +49,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(htmx_version=HTMX_VERSION, is_htmx=is_htmx, role_label=role_label)
     app.jinja_env.filters["role_label"] = role_label
+    app.jinja_env.filters["css_id"] = css_id
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
