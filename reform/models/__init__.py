@@ -1,5 +1,12 @@
 """Models, one module per aggregate; importing this registers them all."""
 
+from reform.models.appraisal import (
+    Appeal,
+    Assignment,
+    ExplanationRequest,
+    Recusal,
+    ResultsVersion,
+)
 from reform.models.audit import AuditEvent
 from reform.models.campaigns import Campaign, CampaignBlock
 from reform.models.frameworks import Criterion, Framework
@@ -10,6 +17,11 @@ from reform.models.users import ROLES, User, UserRole
 
 __all__ = [
     "ROLES",
+    "Appeal",
+    "Assignment",
+    "ExplanationRequest",
+    "Recusal",
+    "ResultsVersion",
     "AuditEvent",
     "Block",
     "Campaign",

@@ -30,6 +30,8 @@ class Campaign(db.Model):
     explanation_closes_on: Mapped[date | None]
     publication_on: Mapped[date | None]
     published_at: Mapped[datetime | None]
+    # Days after publication during which a unit head may file an appeal.
+    appeal_days: Mapped[int] = mapped_column(default=10)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 

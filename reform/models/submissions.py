@@ -54,6 +54,15 @@ class Submission(db.Model):
     filled_count: Mapped[int] = mapped_column(default=0)
     applicable_count: Mapped[int] = mapped_column(default=0)
     evidence_missing_count: Mapped[int] = mapped_column(default=0)
+    # The council's figures (appraised where set, else self; survey added), kept for rankings.
+    appraised_points: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    survey_points: Mapped[Decimal] = mapped_column(Numeric(14, 4), default=Decimal(0))
+    points: Mapped[Decimal] = mapped_column(Numeric(14, 4), default=Decimal(0))
+    index: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    band: Mapped[str | None] = mapped_column(String(40))
+    appraised_count: Mapped[int] = mapped_column(default=0)
+    appraisal_closed_at: Mapped[datetime | None]
+    appraisal_closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
     campaign: Mapped[Campaign] = relationship()
