@@ -279,9 +279,10 @@ def evaluate(
 ) -> UnitResult:
     """All stage figures of one unit: self, appraised (None before any appraisal), survey, current.
 
-    Self and appraised figures count non-survey criteria only (survey criteria count 0); survey
-    criteria take their values from `survey_values` only. `points`, `index` and `band` come from
-    the current values (see `combine`), survey included.
+    Self and appraised figures count non-survey criteria only (survey criteria count 0); the
+    appraised figure takes the council's value where it set one and the unit's elsewhere, and is
+    None before any appraisal. Survey criteria take their values from `survey_values` only.
+    `points`, `index` and `band` come from the current values (see `combine`), survey included.
     """
     surveys = framework.survey_codes
     own = {code: value for code, value in self_values.items() if code not in surveys}
@@ -292,7 +293,11 @@ def evaluate(
     current = score(framework, unit_kind, combine(own, appraised, survey), bands=bands)
     return UnitResult(
         self_points=score(framework, unit_kind, own).points,
-        appraised_points=score(framework, unit_kind, appraised).points if appraised else None,
+        # The council's total: its value where it set one, the unit's elsewhere (contract 3.3:
+        # points = appraised_points + survey_points).
+        appraised_points=(
+            score(framework, unit_kind, combine(own, appraised)).points if appraised else None
+        ),
         survey_points=current.survey_points,
         points=current.points,
         max_points=current.max_points,

@@ -248,7 +248,7 @@ class TestStages:
             survey_values={"1.3": "1.5", "2.1": "7.25"},
         )
         assert result.self_points == 7
-        assert result.appraised_points == D("3.5")
+        assert result.appraised_points == D("6.5")  # 1.1 appraised 3.5, 1.2 kept at 3
         assert result.survey_points == D("8.75")
         assert result.points == D("15.25")
         assert result.max_points == 20
@@ -278,7 +278,7 @@ class TestStages:
         )
         assert result.as_dict() == {
             "self_points": "6.50",
-            "appraised_points": "2.25",
+            "appraised_points": "6.25",
             "survey_points": "7.10",
             "points": "13.35",
             "max_points": "20.00",
