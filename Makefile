@@ -38,8 +38,8 @@ format: $(STAMP)
 
 # Refresh the catalog after changing user-facing text.
 extract: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o reform/translations/messages.pot .
-	$(BIN)/pybabel update -i reform/translations/messages.pot -d reform/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -w 100 -o reform/translations/messages.pot .
+	$(BIN)/pybabel update -i reform/translations/messages.pot -d reform/translations --no-fuzzy-matching -w 100
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

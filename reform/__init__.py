@@ -54,12 +54,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     web.init_web(app)
 
     from reform.admin.views import bp as admin_bp
+    from reform.appraisal.views import bp as appraisal_bp
     from reform.assessment.evidence import bp as evidence_bp
     from reform.assessment.views import bp as assessment_bp
+    from reform.assignments.views import bp as assignments_bp
+    from reform.audit.views import bp as audit_bp
     from reform.auth.views import bp as auth_bp
     from reform.campaigns.views import bp as campaigns_bp
     from reform.frameworks.views import bp as frameworks_bp
     from reform.main.views import bp as main_bp
+    from reform.publication.views import bp as publication_bp
     from reform.units.views import bp as units_bp
 
     for bp in (
@@ -71,6 +75,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         assessment_bp,
         evidence_bp,
         campaigns_bp,
+        appraisal_bp,
+        audit_bp,
+        assignments_bp,
+        publication_bp,
     ):
         app.register_blueprint(bp)
     cli.register(app)

@@ -47,6 +47,9 @@ def register(app: Flask) -> None:
         create_campaign,
         import_scores,
         recompute,
+        remind,
+        publish,
+        results,
     ):
         app.cli.add_command(command)
 
@@ -268,7 +271,7 @@ def _participants(campaign) -> int:
 @click.command("import-scores")
 @click.argument("campaign_code")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--stage", type=click.Choice(["self"]), required=True)
+@click.option("--stage", type=click.Choice(["self", "appraisal", "survey"]), required=True)
 @with_appcontext
 def import_scores(campaign_code: str, file: Path, stage: str) -> None:
     """Set stage values from a CSV (unit_code, criterion_code, value, note); all or nothing."""
@@ -312,3 +315,133 @@ def recompute(campaign_code: str, check: bool) -> None:
     else:
         db.session.commit()
         click.echo(f"Recomputed {campaign.code}: {drift} figure(s) corrected.")
+
+
+@click.command("remind")
+@click.option("--days", type=click.IntRange(min=0), default=3, show_default=True)
+@click.option("--dry-run", is_flag=True, help="List who would be reminded; send nothing.")
+@with_appcontext
+def remind(days: int, dry_run: bool) -> None:
+    """Remind units not yet submitted when self-assessment closes in exactly N days (cron)."""
+    from datetime import timedelta
+
+    from reform.models import Campaign
+    from reform.services.notices import deadline_soon
+    from reform.services.phases import phase_of, today
+
+    closes = today() + timedelta(days=days)
+    campaigns = [
+        c
+        for c in db.session.scalars(
+            select(Campaign).where(Campaign.self_closes_on == closes).order_by(Campaign.code)
+        )
+        if phase_of(c).self_open
+    ]
+    if not campaigns:
+        click.echo(f"No campaign closes its self-assessment on {closes:%d/%m/%Y}.")
+        return
+    people = mails = 0
+    for campaign in campaigns:
+        for sent in deadline_soon(campaign, days, dry_run=dry_run):
+            names = ", ".join(u.username for u in sent.recipients) or "-"
+            verb = "would remind" if dry_run else "reminded"
+            click.echo(f"{campaign.code} {sent.submission.unit.code}: {verb} {names}")
+            people += len(sent.recipients)
+            mails += sent.mails
+    if dry_run:
+        click.echo(f"Dry run: {people} people would be reminded; nothing sent.")
+    else:
+        click.echo(f"Reminded {people} people ({mails} e-mails) for {len(campaigns)} campaign(s).")
+
+
+@click.command("publish")
+@click.argument("campaign_code")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Publish even when the readiness check finds problems (they are listed and the "
+    "audit log records that publication was forced).",
+)
+@click.option("--reason", default=None, help="Why; kept with the version and in the audit log.")
+@with_appcontext
+def publish(campaign_code: str, force: bool, reason: str | None) -> None:
+    """Freeze the campaign's results as an immutable version; print its number and hash.
+
+    The first publication needs every submission submitted, its appraisal closed and the survey
+    complete (or --force). On a published campaign it publishes the next version after appeal
+    decisions (--reason required), with the change log against the previous one.
+    """
+    from reform.services.appeals import AppealRefused, republish
+    from reform.services.publication import NotReady, PublicationRefused, readiness
+    from reform.services.publication import publish as run_publish
+
+    campaign = _campaign(campaign_code)
+    try:
+        if campaign.published_at is not None:
+            version = republish(campaign, actor=None, reason=reason or "")
+        else:
+            problems = readiness(campaign)
+            for problem in problems:
+                click.echo(f"{problem.unit_code}: {problem.english}", err=True)
+            version = run_publish(campaign, actor=None, reason=reason, force=force)
+    except NotReady as refused:
+        db.session.rollback()
+        raise click.ClickException(
+            f"not ready: {len(refused.problems)} problem(s); nothing was published "
+            "(--force publishes anyway)."
+        ) from refused
+    except AppealRefused as refused:
+        db.session.rollback()
+        raise click.ClickException(
+            "already published: give --reason for the new version."
+        ) from refused
+    except PublicationRefused as refused:
+        db.session.rollback()
+        raise click.ClickException(refused.message) from refused
+    click.echo(f"{campaign.code} version {version.version}")
+    click.echo(f"sha256 {version.content_hash}")
+
+
+@click.command("results")
+@click.argument("campaign_code")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "csv", "xlsx"]),
+    default="json",
+    show_default=True,
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file (required for xlsx); default: standard output.",
+)
+@with_appcontext
+def results(campaign_code: str, fmt: str, output: Path | None) -> None:
+    """The campaign's results (contract 3.3): the latest published version, else live values."""
+    from reform.services.publication import (
+        results_csv,
+        results_document,
+        results_json,
+        results_xlsx,
+    )
+
+    campaign = _campaign(campaign_code)
+    found = results_document(campaign)
+    if found.version is not None:
+        about = f"published version {found.version.version}, sha256 {found.version.content_hash}"
+    else:
+        about = "live results, not published"
+    if fmt == "xlsx":
+        if output is None:
+            raise click.ClickException("--format xlsx writes a binary file: give --output FILE.")
+        output.write_bytes(results_xlsx(found.document, found.version))
+    else:
+        text = results_json(found.document) if fmt == "json" else results_csv(found.document)
+        if output is None:
+            click.echo(text, nl=False)
+            click.echo(f"{campaign.code}: {about}", err=True)
+            return
+        output.write_text(text, encoding="utf-8", newline="")
+    click.echo(f"Wrote {output} ({campaign.code}: {about})")

@@ -56,3 +56,16 @@ class Config:
     UPLOAD_FOLDER = ""
     UNITS_CSV_MAX_BYTES = 2 * 1024 * 1024
     PAGE_SIZE = 50
+
+    # E-mail notices: sent only when MAIL_SERVER is set (REFORM_MAIL_SERVER=smtp.example.gov.vn).
+    MAIL_SERVER = ""
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False  # STARTTLS after connecting
+    MAIL_USE_SSL = False  # TLS from the start (usually port 465)
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_FROM = "reform@localhost"
+    MAIL_TIMEOUT = 10
+    # The address people open the application at, for links in e-mails; empty means the
+    # current request's address, or http://localhost:5000 in commands such as `reform remind`.
+    BASE_URL = ""

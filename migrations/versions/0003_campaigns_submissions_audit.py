@@ -36,7 +36,7 @@ def upgrade():
     sa.Column('campaign_id', sa.Integer(), nullable=True),
     sa.Column('submission_id', sa.Integer(), nullable=True),
     sa.Column('criterion_code', sa.String(length=40), nullable=True),
-    sa.Column('stage', sa.String(length=12), nullable=True),
+    sa.Column('stage', sa.String(length=40), nullable=True),
     sa.Column('from_value', sa.Text(), nullable=True),
     sa.Column('to_value', sa.Text(), nullable=True),
     sa.Column('from_points', sa.String(length=40), nullable=True),

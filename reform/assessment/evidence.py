@@ -21,7 +21,7 @@ from reform.models import Criterion, Evidence, Submission
 from reform.security import is_safe_next
 from reform.services import evidence as evidence_service
 from reform.services.access import get_submission_or_404
-from reform.services.assessment import self_edit_refusal
+from reform.services.assessment import evidence_permission
 from reform.web import is_htmx, render, see_other
 
 bp = Blueprint("evidence", __name__, url_prefix="/assessments/<int:submission_id>/evidence")
@@ -62,7 +62,7 @@ def evidence_context(
         "submission": submission,
         "criterion": criterion,
         "files": evidence_service.files_for(submission, criterion) if files is None else files,
-        "can_edit": self_edit_refusal(submission, current_user) is None,
+        "can_edit": evidence_permission(submission, criterion, current_user)[0] is None,
         "error": error,
         "next_url": next_url or default_next(submission),
     }
@@ -122,7 +122,7 @@ def upload(submission_id: int, criterion_id: int):
     """Attach one or several files to a criterion; one bad file refuses them all."""
     submission = get_submission_or_404(submission_id, for_user=current_user)
     criterion = _criterion_or_404(submission, criterion_id)
-    refusal = self_edit_refusal(submission, current_user)
+    refusal = evidence_permission(submission, criterion, current_user)[0]
     if refusal:
         return _refused(submission, criterion, refusal)
     try:
@@ -147,7 +147,7 @@ def remove(submission_id: int, evidence_id: int):
     submission = get_submission_or_404(submission_id, for_user=current_user)
     evidence = _evidence_or_404(submission, evidence_id)
     criterion = db.session.get(Criterion, evidence.criterion_id)
-    refusal = self_edit_refusal(submission, current_user)
+    refusal = evidence_permission(submission, criterion, current_user)[0]
     if refusal:
         return _refused(submission, criterion, refusal)
     try:

@@ -22,6 +22,7 @@ class Row:
     criterion: Criterion
     entry: Entry | None
     files: list[Evidence] = field(default_factory=list)
+    threads: list = field(default_factory=list)
 
     @property
     def code(self) -> str:
@@ -80,6 +81,7 @@ def build(
     area = next((n for n, _s in areas if n.code == area_code), areas[0][0])
     # The autosave answer shows points, not files or the check list: skip those queries.
     files = _files(submission) if saved is None else {}
+    threads = _threads(submission) if saved is None else {}
     rows: list[Row] = []
 
     def walk(node: ScoringNode, depth: int) -> None:
@@ -94,6 +96,7 @@ def build(
                 criterion,
                 entries.get(node.code),
                 files.get(criterion.id, []),
+                threads.get(node.code, []),
             )
         )
         for child in node.children:
@@ -112,6 +115,12 @@ def _files(submission: Submission) -> dict[int, list[Evidence]]:
     from reform.services import evidence as evidence_service
 
     return evidence_service.list_for(submission)
+
+
+def _threads(submission: Submission) -> dict[str, list]:
+    from reform.services.appraisal import requests_for
+
+    return requests_for(submission)
 
 
 def criterion_fields(form: MultiDict, code: str, rule: str | None) -> dict[str, str | None]:

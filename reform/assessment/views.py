@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, request, url_for
+import re
+import unicodedata
+from urllib.parse import quote
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -263,6 +276,29 @@ def report(submission_id: int):
     return render("assessment/report.html", **report_context(submission))
 
 
+@bp.get("/<int:submission_id>/report.pdf")
+@login_required
+def report_pdf(submission_id: int):
+    """The same report as an A4 PDF file to download."""
+    # Imported here: WeasyPrint loads Pango when imported, and only this view needs it.
+    from reform.services.pdf import render_pdf
+
+    submission = get_submission_or_404(submission_id, for_user=current_user)
+    pdf = render_pdf(render_template("assessment/report.html", **report_context(submission)))
+    unit, campaign = submission.unit, submission.campaign
+    fallback = _ascii_filename(f"tu-danh-gia-{unit.code}-{campaign.code}") + ".pdf"
+    name = f"{_('Self-assessment report')} - {unit.name} - {campaign.code}.pdf"
+    disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": disposition})
+
+
+def _ascii_filename(text: str) -> str:
+    """Letters without diacritics, digits, dots and dashes: safe for any browser."""
+    plain = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    plain = plain.encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9.]+", "-", plain).strip("-.") or "report"
+
+
 def report_context(submission) -> dict:
     """What the printable report and its PDF show: every criterion with points and evidence."""
     fw = service.parsed_framework(submission.campaign.framework)
@@ -291,3 +327,35 @@ def report_context(submission) -> dict:
 
     walk(fw.criteria, 0)
     return {"submission": submission, "card": card, "rows": rows, "today": today()}
+
+
+@bp.app_template_global()
+def evidence_editable(submission, criterion) -> bool:
+    """Whether the current user may add or remove evidence on this criterion now."""
+    return service.evidence_permission(submission, criterion, current_user)[0] is None
+
+
+@bp.post("/<int:submission_id>/explanations/<int:request_id>/answer")
+@login_required
+def answer_explanation(submission_id: int, request_id: int):
+    """The unit answers an explanation request on one reopened criterion."""
+    from reform.models import ExplanationRequest
+    from reform.services import appraisal
+
+    submission = get_submission_or_404(submission_id, for_user=current_user)
+    found = db.session.get(ExplanationRequest, request_id)
+    if found is None or found.submission_id != submission.id:
+        abort(404)
+    fw = service.parsed_framework(submission.campaign.framework)
+    area = _area_of(fw, found.criterion.code)
+    try:
+        appraisal.answer_explanation(
+            submission, found, answer=request.form.get("answer", ""), actor=current_user
+        )
+    except PermissionError as refused:
+        abort(make_response(str(refused), 403))
+    except service.EntryRefused as refused:
+        db.session.rollback()
+        return _page(submission, area, 422, {f"answer-{found.id}": refused.message})
+    flash(_("Explanation sent to the council."), "success")
+    return see_other(_form_url(submission.id, area) + f"#c-{found.criterion.code}")

@@ -13,12 +13,12 @@ from sqlalchemy.orm import joinedload
 
 from reform.campaigns.forms import CampaignForm, DatesForm
 from reform.extensions import db
-from reform.models import Block, Campaign, Framework, Submission, Unit
+from reform.models import Block, Campaign, Evidence, Framework, Submission, Unit
 from reform.models.submissions import SUBMITTED
 from reform.models.users import ADMIN, SECRETARIAT, STAFF_ROLES
 from reform.security import roles_required
 from reform.services import campaigns as service
-from reform.services.notify import notify, unit_people
+from reform.services import notices
 from reform.services.phases import days_left, phase_of
 from reform.web import render, see_other
 
@@ -120,6 +120,14 @@ def show(code: str):
         .order_by(Block.code)
     ).all()
     phase = phase_of(campaign)
+    evidence_counts = dict(
+        db.session.execute(
+            select(Evidence.submission_id, func.count())
+            .join(Submission, Evidence.submission_id == Submission.id)
+            .where(Submission.campaign_id == campaign.id)
+            .group_by(Evidence.submission_id)
+        ).all()
+    )
     return render(
         "campaigns/show.html",
         "campaigns/partials/_participants.html",
@@ -131,6 +139,7 @@ def show(code: str):
         statuses=STATUSES,
         phase=phase,
         days=days_left(campaign.self_closes_on),
+        evidence_counts=evidence_counts,
         can_manage=current_user.has_role(*MANAGERS),
     )
 
@@ -140,23 +149,9 @@ def show(code: str):
 def remind(code: str):
     """Send a reminder to the people of every unit that has not submitted yet."""
     campaign = _campaign_or_404(code)
-    late = db.session.scalars(
-        select(Submission)
-        .where(Submission.campaign_id == campaign.id, Submission.status != SUBMITTED)
-        .options(joinedload(Submission.unit))
-    ).all()
-    sent = 0
-    message = _(
-        "Reminder: the self-assessment of %(campaign)s closes on %(day)s.",
-        campaign=campaign.name,
-        day=campaign.self_closes_on.strftime("%d/%m/%Y"),
-    )
-    for submission in late:
-        link = url_for("assessment.form", submission_id=submission.id)
-        sent += notify(unit_people(submission.unit_id), "reminder", message, link)
-    db.session.commit()
+    sent, units = notices.self_assessment_reminder(campaign)
     flash(
-        _("Reminder sent to %(people)s people in %(units)s units.", people=sent, units=len(late)),
+        _("Reminder sent to %(people)s people in %(units)s units.", people=sent, units=units),
         "success",
     )
     return see_other(url_for("campaigns.show", code=campaign.code))

@@ -24,7 +24,7 @@ class AuditEvent(db.Model):
     campaign_id: Mapped[int | None] = mapped_column(index=True)
     submission_id: Mapped[int | None] = mapped_column(index=True)
     criterion_code: Mapped[str | None] = mapped_column(String(40))
-    stage: Mapped[str | None] = mapped_column(String(12))
+    stage: Mapped[str | None] = mapped_column(String(40))
     from_value: Mapped[str | None] = mapped_column(Text)
     to_value: Mapped[str | None] = mapped_column(Text)
     from_points: Mapped[str | None] = mapped_column(String(40))

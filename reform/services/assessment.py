@@ -26,6 +26,7 @@ from reform.models.users import HEAD, OFFICER
 from reform.scoring import NA, Node, Scorecard, ValueProblem, parse_framework, score
 from reform.scoring import Framework as ScoringFramework
 from reform.scoring.numbers import fmt_plain
+from reform.services import notices
 from reform.services.audit import record
 from reform.services.campaigns import bands_for_block
 from reform.services.phases import phase_of
@@ -48,6 +49,29 @@ def self_edit_refusal(submission: Submission, user: User) -> str | None:
     if submission.status not in EDITABLE_STATUSES:
         return _("Read-only in this state.")
     return None
+
+
+EXPLANATION = "explanation"
+
+
+def evidence_permission(
+    submission: Submission, criterion: Criterion | None, user: User
+) -> tuple[str | None, str]:
+    """(why not, stage): self evidence while editable, or explanation evidence on a reopened
+    criterion (an open explanation request) for the unit's people."""
+    refusal = self_edit_refusal(submission, user)
+    if refusal is None:
+        return None, SELF
+    if (
+        criterion is not None
+        and user.has_role(OFFICER, HEAD)
+        and user.unit_id == submission.unit_id
+    ):
+        from reform.services.appraisal import open_request
+
+        if open_request(submission, criterion.id) is not None:
+            return None, EXPLANATION
+    return refusal, SELF
 
 
 # ---- the framework as the scoring core sees it -------------------------------------------
@@ -305,9 +329,12 @@ def save_self_entry(
     entry.updated_by_id = actor.id
     entry.updated_by = actor
     entry.updated_at = _now()
-    card = refresh_totals(submission, entries, criteria)
-    node_score = card.node(code)
-    entry.points = node_score.points if (raw is not None and node_score.applicable) else None
+    # No flush until the points are known: the entry is written once, in one UPDATE.
+    with db.session.no_autoflush:
+        card = refresh_totals(submission, entries, criteria)
+        _refresh_results(submission, entries)
+        node_score = card.node(code)
+        entry.points = node_score.points if (raw is not None and node_score.applicable) else None
     if (before_value, before_points) != (entry.value, entry.points):
         record(
             "value_changed",
@@ -332,6 +359,17 @@ def save_self_entry(
         )
     db.session.commit()
     return Saved(entry, card, entries, criteria)
+
+
+def _refresh_results(submission: Submission, entries: dict[str, Entry]) -> None:
+    """Keep the council's stored figures current; before appraisal they follow the unit's."""
+    from reform.services.results import refresh_results
+
+    if submission.appraised_count or submission.survey_points:
+        refresh_results(submission)  # other stages hold values: read them all
+    else:
+        own = {code: e.value for code, e in entries.items() if e.value is not None}
+        refresh_results(submission, (own, {}, {}))
 
 
 def _join(note: str | None, explanation: str | None) -> str | None:
@@ -413,6 +451,7 @@ def approve_and_submit(submission: Submission, *, actor: User) -> None:
     submission.submitted_at, submission.submitted_by_id = _now(), actor.id
     _status(submission, SUBMITTED, actor)
     db.session.commit()
+    notices.submission_received(submission)
 
 
 def return_to_officer(submission: Submission, *, actor: User, comment: str) -> None:
@@ -453,29 +492,38 @@ def withdraw(submission: Submission, *, actor: User, reason: str = "") -> None:
     db.session.commit()
 
 
+STORED_FIGURES = (
+    "self_points",
+    "max_points",
+    "self_index",
+    "self_band",
+    "filled_count",
+    "applicable_count",
+    "evidence_missing_count",
+    "appraised_points",
+    "survey_points",
+    "points",
+    "index",
+    "band",
+    "appraised_count",
+)
+STORED_SCALE = Decimal("0.0001")  # the Numeric(14, 4) columns keep four places
+
+
 def recompute_submission(submission: Submission) -> list[tuple[str, object, object]]:
     """Recompute stored totals and entry points; return what differed (what, stored, fresh)."""
+    from reform.services.results import refresh_results
+
     entries = self_entries(submission)
-    stored = (
-        submission.self_points,
-        submission.max_points,
-        submission.self_index,
-        submission.self_band,
-        submission.filled_count,
-        submission.evidence_missing_count,
-    )
+    stored = {name: getattr(submission, name) for name in STORED_FIGURES}
     stored_points = {code: e.points for code, e in entries.items()}
     card = refresh_totals(submission, entries)
-    fresh = (
-        submission.self_points,
-        submission.max_points,
-        submission.self_index,
-        submission.self_band,
-        submission.filled_count,
-        submission.evidence_missing_count,
-    )
-    names = ("self_points", "max_points", "self_index", "self_band", "filled", "evidence_missing")
-    drift = [(n, a, b) for n, a, b in zip(names, stored, fresh, strict=True) if not _same(a, b)]
+    refresh_results(submission)
+    drift = [
+        (name, stored[name], getattr(submission, name))
+        for name in STORED_FIGURES
+        if not _same(stored[name], getattr(submission, name))
+    ]
     for code, entry in entries.items():
         node_score = card.node(code)
         points = node_score.points if entry.value is not None and node_score.applicable else None
@@ -486,7 +534,9 @@ def recompute_submission(submission: Submission) -> list[tuple[str, object, obje
 
 
 def _same(a, b) -> bool:
-    """Equal, comparing decimals by value (the database may add trailing zeros)."""
+    """Equal at the scale the database stores (exact figures keep more places in memory)."""
     if isinstance(a, Decimal) or isinstance(b, Decimal):
-        return a is not None and b is not None and Decimal(a) == Decimal(b)
+        if a is None or b is None:
+            return False
+        return Decimal(a).quantize(STORED_SCALE) == Decimal(b).quantize(STORED_SCALE)
     return a == b

@@ -10,7 +10,16 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from reform.extensions import db
-from reform.models import Campaign, CampaignBlock, Entry, Framework, Submission, Unit, User
+from reform.models import (
+    Campaign,
+    CampaignBlock,
+    Entry,
+    Evidence,
+    Framework,
+    Submission,
+    Unit,
+    User,
+)
 from reform.scoring import FrameworkError, parse_bands
 from reform.services import frameworks as framework_service
 from reform.services.audit import record
@@ -170,6 +179,18 @@ def set_block_bands(campaign: Campaign, block_id: int, raw: list | None, *, acto
         to_value=str(raw) if raw else None,
     )
     entry.bands = raw
+    # Stored bands of that block's units follow at once, not at their next save.
+    from reform.services.assessment import criteria_by_code, refresh_totals
+    from reform.services.results import refresh_results
+
+    criteria = criteria_by_code(campaign.framework)
+    for submission in db.session.scalars(
+        select(Submission).where(
+            Submission.campaign_id == campaign.id, Submission.block_id == block_id
+        )
+    ):
+        refresh_totals(submission, criteria=criteria)
+        refresh_results(submission)
     db.session.commit()
 
 
@@ -205,9 +226,13 @@ def remove_participant(submission: Submission, *, actor: User) -> None:
     """Take out a unit that has entered nothing yet."""
     has_entries = db.session.scalar(
         select(func.count()).select_from(Entry).where(Entry.submission_id == submission.id)
+    ) or db.session.scalar(
+        select(func.count()).select_from(Evidence).where(Evidence.submission_id == submission.id)
     )
     if has_entries:
-        raise CampaignProblem("unit", _("This unit has already entered values; it stays."))
+        raise CampaignProblem(
+            "unit", _("This unit has already entered values or evidence; it stays.")
+        )
     record(
         "participant_removed",
         actor=actor,
@@ -225,9 +250,12 @@ def _start_totals(submissions: list[Submission]) -> None:
 
     if not submissions:
         return
+    from reform.services.results import refresh_results
+
     criteria = criteria_by_code(submissions[0].campaign.framework)
     for submission in submissions:
         refresh_totals(submission, {}, criteria, {})
+        refresh_results(submission, ({}, {}, {}))
 
 
 def bands_for_block(campaign: Campaign, block_id: int | None):

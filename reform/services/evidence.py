@@ -22,8 +22,7 @@ from werkzeug.security import safe_join
 from reform.extensions import db
 from reform.i18n import fmt_number
 from reform.models import Criterion, Evidence, StoredFile, Submission, User
-from reform.models.submissions import SELF
-from reform.services.assessment import refresh_totals, self_edit_refusal
+from reform.services.assessment import evidence_permission, refresh_totals
 from reform.services.audit import record
 
 PDF = "application/pdf"
@@ -270,7 +269,7 @@ def attach_all(
     submission: Submission, criterion: Criterion, uploads: Iterable[FileStorage], *, user: User
 ) -> list[Evidence]:
     """Attach every file or none: all are checked before anything is written."""
-    refusal = self_edit_refusal(submission, user)
+    refusal, stage = evidence_permission(submission, criterion, user)
     if refusal:
         raise PermissionError(refusal)
     if not criterion_accepts_evidence(submission, criterion):
@@ -303,7 +302,7 @@ def attach_all(
             file_id=stored.id,
             file=stored,
             filename=name,
-            stage=SELF,
+            stage=stage,
             uploaded_by_id=user.id,
             uploaded_by=user,
         )
@@ -313,7 +312,7 @@ def attach_all(
             actor=user,
             submission=submission,
             criterion_code=criterion.code,
-            stage=SELF,
+            stage=stage,
             to_value=name,
         )
         added.append(evidence)
@@ -326,18 +325,18 @@ def attach_all(
 def remove(evidence: Evidence, *, user: User) -> None:
     """Detach a file from its criterion; the content stays stored for the audit trail."""
     submission = db.session.get(Submission, evidence.submission_id)
-    refusal = self_edit_refusal(submission, user)
+    criterion = db.session.get(Criterion, evidence.criterion_id)
+    refusal, stage = evidence_permission(submission, criterion, user)
     if refusal:
         raise PermissionError(refusal)
-    if evidence.stage != SELF:
-        raise PermissionError(_("Only self-assessment evidence can be removed here."))
-    criterion = db.session.get(Criterion, evidence.criterion_id)
+    if evidence.stage != stage:
+        raise PermissionError(_("Only evidence added at this stage can be removed now."))
     record(
         "evidence_removed",
         actor=user,
         submission=submission,
         criterion_code=criterion.code if criterion else None,
-        stage=SELF,
+        stage=stage,
         from_value=evidence.filename,
     )
     db.session.delete(evidence)

@@ -9,14 +9,21 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from reform.extensions import db
-from reform.models import Campaign, Entry, Submission, Unit, User
-from reform.models.submissions import SELF
-from reform.scoring import ValueProblem
+from reform.models import Campaign, CampaignBlock, Criterion, Entry, Submission, Unit, User
+from reform.models.submissions import APPRAISAL, SELF, SURVEY
+from reform.scoring import ValueProblem, combine, score
+from reform.scoring.numbers import fmt2
 from reform.services import assessment
 from reform.services.audit import record
 from reform.services.campaigns import eligible_units
+from reform.services.results import refresh_results, stage_values
 
 COLUMNS = ("unit_code", "criterion_code", "value", "note")
+IMPORT_STAGES = (SELF, APPRAISAL, SURVEY)
+# The appraisal rule of the council's page, applied to every imported line.
+COMMENT_RULE = (
+    "a comment (note column) is required when the appraised points differ from the self points"
+)
 
 
 @dataclass
@@ -33,13 +40,22 @@ class ScoresReport:
         return not self.errors
 
 
+@dataclass
+class _Row:
+    line: int
+    unit_code: str
+    code: str
+    value: str
+    note: str | None
+
+
 def import_scores(
     campaign: Campaign, data: bytes, *, stage: str, filename: str, actor: User | None = None
 ) -> ScoresReport:
-    """Set stage values from CSV bytes; any bad line refuses the whole file."""
+    """Set stage values (self, appraisal or survey) from CSV bytes; any bad line refuses all."""
     report = ScoresReport()
-    if stage != SELF:
-        report.errors.append((0, f"stage {stage!r} is not supported by this command yet"))
+    if stage not in IMPORT_STAGES:
+        report.errors.append((0, f"unknown stage {stage!r}: use {', '.join(IMPORT_STAGES)}"))
         return report
     if campaign.published_at is not None:
         report.errors.append((0, "the campaign is published; its values can no longer change"))
@@ -65,7 +81,7 @@ def import_scores(
     }
     units = {u.code: u for u in db.session.scalars(select(Unit))}
     seen: dict[tuple[str, str], int] = {}
-    rows = []
+    rows: list[_Row] = []
     for row in reader:
         line = reader.line_num
         unit_code = (row.get("unit_code") or "").strip()
@@ -90,70 +106,83 @@ def import_scores(
         if not node.applies_to_kind(kind):
             report.errors.append((line, f"{code}: does not apply to a unit of kind {kind}"))
             continue
+        if stage == APPRAISAL and unit_code in existing:
+            closed = existing[unit_code].appraisal_closed_at is not None
+            if closed:
+                report.errors.append(
+                    (line, f"{unit_code}: the appraisal of this unit is closed; reopen it first")
+                )
+                continue
         try:
             parsed = node.parse_value(raw, stage=stage)
         except ValueProblem as problem:
             report.errors.append((line, f"{code}: {problem.message}"))
             continue
-        rows.append((unit_code, code, assessment.canonical_value(parsed), note))
+        rows.append(_Row(line, unit_code, code, assessment.canonical_value(parsed), note))
     if not rows and not report.errors:
         report.errors.append((1, "the file has no values"))
+    if not report.errors and stage == APPRAISAL:
+        report.errors.extend(_missing_comments(fw, campaign, rows, existing, eligible))
     if report.errors:
         return report
 
     criteria = assessment.criteria_by_code(campaign.framework)
     touched: dict[str, Submission] = {}
     changes: list[tuple[Submission, str, Entry, tuple]] = []
-    for unit_code, code, value, note in rows:
-        submission = existing.get(unit_code)
+    for item in rows:
+        submission = existing.get(item.unit_code)
         if submission is None:
-            unit = eligible[unit_code]
+            unit = eligible[item.unit_code]
+            if all(b.block_id != unit.block_id for b in campaign.blocks):
+                # The unit's block joins the campaign, as when a participant is added by hand.
+                campaign.blocks.append(CampaignBlock(block_id=unit.block_id))
             submission = Submission(campaign=campaign, unit=unit, block_id=unit.block_id)
             db.session.add(submission)
             db.session.flush()
-            existing[unit_code] = submission
+            existing[item.unit_code] = submission
             report.created_submissions += 1
             record(
                 "participant_added",
                 actor=actor,
                 campaign=campaign,
                 submission=submission,
-                to_value=unit_code,
+                to_value=item.unit_code,
                 reason=filename,
             )
         entry = db.session.scalar(
             select(Entry).where(
                 Entry.submission_id == submission.id,
-                Entry.criterion_id == criteria[code].id,
+                Entry.criterion_id == criteria[item.code].id,
                 Entry.stage == stage,
             )
         )
-        if entry is not None and entry.value == value and (note is None or entry.note == note):
+        if (
+            entry is not None
+            and entry.value == item.value
+            and (item.note is None or entry.note == item.note)
+        ):
             report.unchanged += 1
             continue
         if entry is None:
             entry = Entry(
-                submission_id=submission.id, criterion_id=criteria[code].id, stage=stage, version=0
+                submission_id=submission.id,
+                criterion_id=criteria[item.code].id,
+                stage=stage,
+                version=0,
             )
             db.session.add(entry)
         before = entry.value, entry.points
-        entry.value = value
-        if note is not None:
-            entry.note = note
+        entry.value = item.value
+        if item.note is not None:
+            entry.note = item.note
         entry.version = (entry.version or 0) + 1
         entry.updated_by_id = actor.id if actor else None
-        touched[unit_code] = submission
-        changes.append((submission, code, entry, before))
+        touched[item.unit_code] = submission
+        changes.append((submission, item.code, entry, before))
         report.changed += 1
     db.session.flush()
     for submission in touched.values():
-        entries = assessment.self_entries(submission)
-        card = assessment.refresh_totals(submission, entries, criteria)
-        for code, entry in entries.items():
-            node_score = card.node(code)
-            entry.points = (
-                node_score.points if entry.value is not None and node_score.applicable else None
-            )
+        _refresh(submission, stage, criteria)
     # Recorded once the points are known, so each event says from what to what.
     for submission, code, entry, (old_value, old_points) in changes:
         record(
@@ -170,3 +199,73 @@ def import_scores(
         )
     db.session.commit()
     return report
+
+
+def _missing_comments(fw, campaign, rows, existing, eligible) -> list[tuple[int, str]]:
+    """Lines whose appraised points differ from the unit's own without a comment."""
+    errors = []
+    by_unit: dict[str, list[_Row]] = {}
+    for item in rows:
+        by_unit.setdefault(item.unit_code, []).append(item)
+    for unit_code, items in by_unit.items():
+        submission = existing.get(unit_code)
+        if submission is not None:
+            own, appraised, _survey = stage_values(submission)
+            kind = submission.unit.kind
+            notes = {
+                code: entry.note
+                for code, entry in _stage_entries(submission, APPRAISAL).items()
+                if entry.note
+            }
+        else:
+            own, appraised, notes, kind = {}, {}, {}, eligible[unit_code].kind
+        own = {c: v for c, v in own.items() if c not in fw.survey_codes}
+        council = dict(appraised) | {item.code: item.value for item in items}
+        own_card = score(fw, kind, own)
+        council_card = score(fw, kind, combine(own, council))
+        for item in items:
+            self_points = own_card.node(item.code).points
+            new_points = council_card.node(item.code).points
+            if new_points != self_points and not (item.note or notes.get(item.code)):
+                errors.append(
+                    (
+                        item.line,
+                        f"{unit_code} {item.code}: {COMMENT_RULE} "
+                        f"({fmt2(self_points)} → {fmt2(new_points)})",
+                    )
+                )
+    return errors
+
+
+def _stage_entries(submission: Submission, stage: str) -> dict[str, Entry]:
+    """One stage's entries of a submission by criterion code."""
+    rows = db.session.execute(
+        select(Entry, Criterion.code)
+        .join(Criterion, Entry.criterion_id == Criterion.id)
+        .where(Entry.submission_id == submission.id, Entry.stage == stage)
+    ).all()
+    return {code: entry for entry, code in rows}
+
+
+def _refresh(submission: Submission, stage: str, criteria) -> None:
+    """Store the entries' points and the submission's figures after the import's writes."""
+    if stage == SELF:
+        entries = assessment.self_entries(submission)
+        card = assessment.refresh_totals(submission, entries, criteria)
+    else:
+        entries = _stage_entries(submission, stage)
+        result = refresh_results(submission)
+        card = result.scorecard
+        if stage == APPRAISAL:
+            # The council's points of a criterion: its value where set, the unit's elsewhere.
+            fw = assessment.parsed_framework(submission.campaign.framework)
+            own, appraised, _survey = stage_values(submission)
+            own = {c: v for c, v in own.items() if c not in fw.survey_codes}
+            card = score(fw, submission.unit.kind, combine(own, appraised))
+    for code, entry in entries.items():
+        node_score = card.node(code)
+        entry.points = (
+            node_score.points if entry.value is not None and node_score.applicable else None
+        )
+    if stage == SELF:
+        refresh_results(submission)

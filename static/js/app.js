@@ -46,6 +46,11 @@
     input.dispatchEvent(new Event("change", { bubbles: true }));
   });
 
+  // The report's Print button opens the browser's print dialog (no inline script under the CSP).
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) window.print();
+  });
+
   // ---- autosave states: saving, saved, not saved (retried), error --------------------------
   var form = document.querySelector("[data-autosave]");
   if (!form) return;

@@ -15,6 +15,28 @@ EVERYONE = set(WHO)
 SIGNED_IN = set(WHO) - {ANON}
 UNIT = {"head", "officer"}
 UNIT_AND_STAFF = STAFF | UNIT
+HIDDEN = (404,)
+COUNCIL_READS = {
+    ANON: "login",
+    "admin": (200,),
+    "secretariat": (200,),
+    "evaluator": HIDDEN,
+    "leader": HIDDEN,
+    "head": HIDDEN,
+    "officer": HIDDEN,
+}
+COUNCIL_WRITES = COUNCIL_READS | {"admin": (403,), "secretariat": (403,)}
+# The request id does not exist: those who may reach the route get 404 for it too.
+COUNCIL_MISSING = COUNCIL_READS | {"admin": HIDDEN, "secretariat": HIDDEN}
+UNIT_MISSING = {
+    ANON: "login",
+    "admin": HIDDEN,
+    "secretariat": HIDDEN,
+    "evaluator": HIDDEN,
+    "leader": HIDDEN,
+    "head": HIDDEN,
+    "officer": HIDDEN,
+}
 
 # endpoint -> (method, url template, who gets in). Others: anonymous is sent to the login page,
 # a signed-in user without the role gets 403.
@@ -70,6 +92,7 @@ EXPECTED = {
     "assessment.form": ("GET", "/assessments/{submission}", UNIT_AND_STAFF),
     "assessment.check": ("GET", "/assessments/{submission}/check", UNIT_AND_STAFF),
     "assessment.report": ("GET", "/assessments/{submission}/report", UNIT_AND_STAFF),
+    "assessment.report_pdf": ("GET", "/assessments/{submission}/report.pdf", UNIT_AND_STAFF),
     "assessment.save_criterion": (
         "POST",
         "/assessments/{submission}/criteria/1.2",
@@ -94,6 +117,83 @@ EXPECTED = {
         "GET",
         "/assessments/{submission}/evidence/{evidence}/preview",
         UNIT_AND_STAFF,
+    ),
+    "audit.criterion_history": ("GET", "/assessments/{submission}/history/1.2", UNIT_AND_STAFF),
+    "audit.campaign_log": ("GET", "/campaigns/{campaign}/audit", STAFF),
+    "audit.campaign_log_csv": ("GET", "/campaigns/{campaign}/audit.csv", STAFF),
+    # An unassigned evaluator and the unit's people do not see the council's page (404);
+    # the secretariat and admin read it but do not appraise (403 on writes).
+    "appraisal.page": ("GET", "/appraisal/{submission}", COUNCIL_READS),
+    "appraisal.save": (
+        "POST",
+        "/appraisal/{submission}/criteria/1.2",
+        COUNCIL_WRITES,
+        {"ver-1.2": "0", "v-1.2": "yes"},
+    ),
+    "appraisal.request_explanation": (
+        "POST",
+        "/appraisal/{submission}/criteria/1.2/explanations",
+        COUNCIL_WRITES,
+    ),
+    "appraisal.decide": (
+        "POST",
+        "/appraisal/{submission}/explanations/999/decide",
+        COUNCIL_MISSING,
+    ),
+    "assessment.answer_explanation": (
+        "POST",
+        "/assessments/{submission}/explanations/999/answer",
+        UNIT_MISSING,
+    ),
+    "assignments.index": ("GET", "/campaigns/{campaign}/assignments", MANAGERS),
+    # No assignment 999: managers reach the route and get 404, the others 403.
+    "assignments.remove": (
+        "POST",
+        "/campaigns/{campaign}/assignments/999/remove",
+        {**dict.fromkeys(WHO, (403,)), ANON: "login", "admin": (404,), "secretariat": (404,)},
+    ),
+    "assignments.recusals_csv": ("GET", "/campaigns/{campaign}/recusals.csv", MANAGERS),
+    "assignments.queue": ("GET", "/appraisal/queue", {"evaluator"}),
+    # Only evaluators, and only for a unit they are assigned to (this one is not: 404).
+    "assignments.recuse": (
+        "GET",
+        "/appraisal/{submission}/recuse",
+        {**dict.fromkeys(WHO, (403,)), ANON: "login", "evaluator": (404,)},
+    ),
+    "publication.survey": ("GET", "/campaigns/{campaign}/survey", MANAGERS),
+    "publication.publish_page": ("GET", "/campaigns/{campaign}/publish", MANAGERS),
+    # Not ready (nothing submitted): managers get the checklist again with 422.
+    "publication.publish": ("POST", "/campaigns/{campaign}/publish", MANAGERS),
+    "publication.close_appraisal": (
+        "POST",
+        "/campaigns/{campaign}/submissions/{submission}/close-appraisal",
+        MANAGERS,
+    ),
+    "publication.reopen_appraisal": (
+        "POST",
+        "/campaigns/{campaign}/submissions/{submission}/reopen-appraisal",
+        MANAGERS,
+    ),
+    "publication.appeals": ("GET", "/campaigns/{campaign}/appeals", MANAGERS),
+    # No appeal 999: managers reach the route and get 404, the others 403.
+    "publication.decide_appeal": (
+        "POST",
+        "/campaigns/{campaign}/appeals/999/decide",
+        {**dict.fromkeys(WHO, (403,)), ANON: "login", "admin": (404,), "secretariat": (404,)},
+    ),
+    "publication.republish": ("POST", "/campaigns/{campaign}/appeals/republish", MANAGERS),
+    # Only the head of the unit files its appeals (before publication the page says why not).
+    "publication.new_appeal": ("GET", "/appeals/new/{submission}", {"head"}),
+    "publication.file_appeal": ("POST", "/appeals/new/{submission}", {"head"}),
+    # Published results are open to everyone, signed in or not.
+    "publication.public_index": ("GET", "/public/", EVERYONE),
+    "publication.public_results": ("GET", "/public/{published}", EVERYONE),
+    "publication.public_json": ("GET", "/public/{published}/results.json", EVERYONE),
+    "publication.public_version": ("GET", "/public/{published}/v/1", EVERYONE),
+    "publication.public_version_json": (
+        "GET",
+        "/public/{published}/v/1/results.json",
+        EVERYONE,
     ),
 }
 
@@ -145,11 +245,20 @@ def test_access(
         campaign=campaign.code,
         submission=submission.id,
         other_submission=_other_submission(campaign, units).id,
+        published=_published(campaign) if "{published}" in template else "",
         ev_criterion=evidence.criterion_id,
         evidence=evidence.id,
     )
     data = {k: v.format(ward=units["ward"].id) for k, v in (extra[0] if extra else {}).items()}
     response = client.open(url, method=method, data=data)
+    if isinstance(allowed, dict):
+        # Exact answers per role, for routes that hide what is not yours behind 404.
+        expected = allowed[who]
+        if expected == "login":
+            assert response.status_code == 302 and "/login" in response.headers["Location"]
+        else:
+            assert response.status_code in expected, (endpoint, who, response.status_code)
+        return
     if who in allowed:
         assert response.status_code in (200, 302, 303, 422), (endpoint, who, response.status_code)
         if who != ANON and response.status_code == 302:
@@ -184,3 +293,11 @@ def test_missing_objects_answer_404(login_as):
     for url in ("/admin/units/99999/edit", "/admin/users/99999/edit", "/admin/blocks/99999/edit"):
         assert c.get(url).status_code == 404
     assert c.post("/admin/users/99999/active").status_code == 404
+
+
+def _published(campaign) -> str:
+    """Publish the campaign (forced: nothing is ready) and return its code."""
+    from reform.services.publication import publish
+
+    publish(campaign, actor=None, force=True)
+    return campaign.code

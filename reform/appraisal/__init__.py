@@ -1,0 +1,1 @@
+"""The council's appraisal page and the explanation round trip."""

@@ -1,0 +1,1 @@
+"""Assigning evaluators, recusals, and the evaluator's appraisal queue."""

@@ -1,0 +1,1 @@
+"""The audit trail on screen: one criterion's history and a campaign's filterable log."""

@@ -1,0 +1,1 @@
+"""Survey points, closing appraisal, publication, the public results pages and appeals."""

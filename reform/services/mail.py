@@ -1,0 +1,107 @@
+"""E-mail through SMTP when MAIL_SERVER is configured; a server that is down is only logged."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate, make_msgid
+
+from flask import current_app, has_request_context, render_template, request
+from flask_babel import gettext as _
+
+from reform.models import User
+
+log = logging.getLogger(__name__)
+
+SUBJECT_MAX = 150
+
+
+def enabled() -> bool:
+    """True when an SMTP server is configured."""
+    return bool(current_app.config.get("MAIL_SERVER"))
+
+
+def absolute(link: str | None) -> str | None:
+    """The link as a full address someone can open from their mailbox."""
+    if not link or "://" in link:
+        return link
+    base = current_app.config.get("BASE_URL") or (
+        request.host_url if has_request_context() else "http://localhost:5000"
+    )
+    return base.rstrip("/") + "/" + link.lstrip("/")
+
+
+def compose(user: User, message: str, link: str | None) -> EmailMessage:
+    """One notice as a plain-text and HTML e-mail, in the locale active when called."""
+    cfg = current_app.config
+    url = absolute(link)
+    subject = " ".join(message.split())
+    if len(subject) > SUBJECT_MAX:
+        subject = subject[: SUBJECT_MAX - 1].rstrip() + "…"
+    context = {
+        "message": message,
+        "url": url,
+        "greeting": _("Dear %(name)s,", name=user.full_name),
+        "open_label": _("Open in the application"),
+        "footer": _(
+            "Sent by %(app)s. This notice is also under Notifications in the application.",
+            app="reform",
+        ),
+    }
+    mail = EmailMessage()
+    mail["Subject"] = subject
+    mail["From"] = cfg["MAIL_FROM"]
+    mail["To"] = formataddr((user.full_name, user.email))
+    mail["Date"] = formatdate(localtime=True)
+    mail["Message-ID"] = make_msgid(domain=str(cfg["MAIL_FROM"]).rpartition("@")[2] or None)
+    mail.set_content(render_template("emails/notice.txt", **context))
+    mail.add_alternative(render_template("emails/notice.html", **context), subtype="html")
+    return mail
+
+
+def _connect() -> smtplib.SMTP:
+    cfg = current_app.config
+    host, port, timeout = cfg["MAIL_SERVER"], int(cfg["MAIL_PORT"]), float(cfg["MAIL_TIMEOUT"])
+    if _flag(cfg.get("MAIL_USE_SSL")):
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+            host, port, timeout=timeout, context=ssl.create_default_context()
+        )
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=timeout)
+        if _flag(cfg.get("MAIL_USE_TLS")):
+            smtp.starttls(context=ssl.create_default_context())
+    if cfg.get("MAIL_USERNAME"):
+        smtp.login(cfg["MAIL_USERNAME"], cfg.get("MAIL_PASSWORD") or "")
+    return smtp
+
+
+def _flag(value) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def send(messages: list[EmailMessage]) -> int:
+    """Send over one connection; returns how many the server accepted, never raises."""
+    if not messages or not enabled():
+        return 0
+    sent = 0
+    try:
+        with _connect() as smtp:
+            for message in messages:
+                try:
+                    smtp.send_message(message)
+                    sent += 1
+                except smtplib.SMTPException as exc:
+                    log.warning("mail to %s refused: %s", message["To"], exc)
+    except (OSError, smtplib.SMTPException) as exc:
+        log.warning(
+            "mail server %s:%s unavailable, %d message(s) not sent: %s",
+            current_app.config["MAIL_SERVER"],
+            current_app.config["MAIL_PORT"],
+            len(messages) - sent,
+            exc,
+        )
+    return sent

@@ -1,0 +1,225 @@
+"""Survey points (điều tra xã hội học): the secretariat enters them per unit and criterion."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from reform.extensions import db
+from reform.i18n import is_vietnamese
+from reform.models import Campaign, Criterion, Entry, Submission, Unit, User
+from reform.models.submissions import SURVEY
+from reform.scoring import Framework as ScoringFramework
+from reform.scoring import Node, ValueProblem
+from reform.scoring.numbers import fmt_plain
+from reform.services.assessment import canonical_value, parsed_framework, problem_text
+from reform.services.audit import record
+from reform.services.results import refresh_results
+
+FIELD_PREFIX = "s-"
+
+
+class SurveyRefused(ValueError):
+    """Some values cannot be saved; errors maps each form field to its message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(f"{len(errors)} value(s) refused")
+        self.errors = errors
+
+
+def field_name(submission_id: int, code: str) -> str:
+    """The form field of one unit's survey criterion."""
+    return f"{FIELD_PREFIX}{submission_id}-{code}"
+
+
+def survey_leaves(fw: ScoringFramework) -> list[Node]:
+    """The framework's survey criteria, in file order."""
+    return [node for node in fw.leaves() if node.is_survey]
+
+
+def applicable_survey_codes(fw: ScoringFramework, unit_kind: str) -> frozenset[str]:
+    """Survey criteria that apply to a unit kind (its own and every ancestor's applies_to)."""
+    found: set[str] = set()
+
+    def walk(nodes, applies: bool) -> None:
+        for node in nodes:
+            here = applies and node.applies_to_kind(unit_kind)
+            if node.is_leaf:
+                if here and node.is_survey:
+                    found.add(node.code)
+            else:
+                walk(node.children, here)
+
+    walk(fw.criteria, True)
+    return frozenset(found)
+
+
+def shown_value(raw: str | None) -> str:
+    """A stored survey value as the user reads it (decimal comma in Vietnamese)."""
+    if raw is None:
+        return ""
+    try:
+        number = Decimal(raw)
+    except InvalidOperation:
+        return raw
+    return fmt_plain(number, "," if is_vietnamese() else ".")
+
+
+@dataclass
+class SurveyRow:
+    """One participant unit: the survey criteria that apply to it and their stored values."""
+
+    submission: Submission
+    applicable: frozenset[str]
+    values: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class SurveyGrid:
+    """Every participant unit (rows) against the framework's survey criteria (columns)."""
+
+    columns: list[Node]
+    rows: list[SurveyRow]
+
+
+def survey_entries(campaign: Campaign) -> dict[tuple[int, str], Entry]:
+    """The campaign's survey entries by (submission id, criterion code), in one query."""
+    rows = db.session.execute(
+        select(Entry, Criterion.code)
+        .join(Criterion, Entry.criterion_id == Criterion.id)
+        .join(Submission, Entry.submission_id == Submission.id)
+        .where(Submission.campaign_id == campaign.id, Entry.stage == SURVEY)
+    ).all()
+    return {(entry.submission_id, code): entry for entry, code in rows}
+
+
+def grid(campaign: Campaign, block_id: int | None = None) -> SurveyGrid:
+    """The survey grid of a campaign (optionally one block), units by block and name."""
+    fw = parsed_framework(campaign.framework)
+    stmt = (
+        select(Submission)
+        .join(Unit, Submission.unit_id == Unit.id)
+        .where(Submission.campaign_id == campaign.id)
+        .options(joinedload(Submission.unit), joinedload(Submission.block))
+        .order_by(Submission.block_id, Unit.name)
+    )
+    if block_id:
+        stmt = stmt.where(Submission.block_id == block_id)
+    submissions = db.session.scalars(stmt).all()
+    entries = survey_entries(campaign)
+    rows = []
+    for submission in submissions:
+        applicable = applicable_survey_codes(fw, submission.unit.kind)
+        values = {
+            code: entries[submission.id, code].value
+            for code in applicable
+            if (submission.id, code) in entries and entries[submission.id, code].value is not None
+        }
+        rows.append(SurveyRow(submission, applicable, values))
+    return SurveyGrid(survey_leaves(fw), rows)
+
+
+def missing_codes(fw: ScoringFramework, submission: Submission, survey: Mapping[str, str]) -> list:
+    """Applicable survey criteria of the submission without a value yet."""
+    wanted = applicable_survey_codes(fw, submission.unit.kind)
+    return [
+        node.code for node in survey_leaves(fw) if node.code in wanted and not survey.get(node.code)
+    ]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def save_survey(campaign: Campaign, form: Mapping[str, str], *, actor: User | None) -> int:
+    """Save every posted survey value or none (SurveyRefused); returns how many changed."""
+    if campaign.published_at is not None:
+        raise PermissionError(_("The results are published; survey points can no longer change."))
+    fw = parsed_framework(campaign.framework)
+    submissions = {
+        s.id: s
+        for s in db.session.scalars(
+            select(Submission)
+            .where(Submission.campaign_id == campaign.id)
+            .options(joinedload(Submission.unit))
+        )
+    }
+    errors: dict[str, str] = {}
+    wanted: dict[tuple[int, str], str | None] = {}
+    for name, raw in form.items():
+        if not name.startswith(FIELD_PREFIX):
+            continue
+        sid_text, _sep, code = name[len(FIELD_PREFIX) :].partition("-")
+        submission = submissions.get(int(sid_text)) if sid_text.isdigit() else None
+        if submission is None or code not in fw:
+            errors[name] = _("Unknown unit or criterion.")
+            continue
+        node = fw.node(code)
+        text = (raw or "").strip()
+        if not node.is_survey or not node.is_leaf:
+            errors[name] = _("%(code)s is not a survey criterion.", code=code)
+            continue
+        if code not in applicable_survey_codes(fw, submission.unit.kind):
+            errors[name] = _("%(code)s does not apply to this unit.", code=code)
+            continue
+        if not text:
+            wanted[submission.id, code] = None
+            continue
+        try:
+            parsed = node.parse_value(text, stage=SURVEY)
+        except ValueProblem as problem:
+            errors[name] = problem_text(problem)
+            continue
+        wanted[submission.id, code] = canonical_value(parsed)
+    if errors:
+        raise SurveyRefused(errors)
+
+    entries = survey_entries(campaign)
+    criteria = {
+        c.code: c
+        for c in db.session.scalars(
+            select(Criterion).where(Criterion.framework_id == campaign.framework_id)
+        )
+    }
+    changes: list[tuple[Submission, str, Entry, str | None, Decimal | None]] = []
+    for (sid, code), value in wanted.items():
+        entry = entries.get((sid, code))
+        if (entry.value if entry else None) == value:
+            continue
+        if entry is None:
+            entry = Entry(submission_id=sid, criterion_id=criteria[code].id, stage=SURVEY)
+            entry.version = 0
+            db.session.add(entry)
+        before_value, before_points = entry.value, entry.points
+        entry.value = value
+        entry.version = (entry.version or 0) + 1
+        entry.updated_by_id = actor.id if actor else None
+        entry.updated_at = _now()
+        changes.append((submissions[sid], code, entry, before_value, before_points))
+    if not changes:
+        return 0
+    db.session.flush()
+    touched = {submission.id: submission for submission, *_rest in changes}
+    results = {sid: refresh_results(submission) for sid, submission in touched.items()}
+    for submission, code, entry, before_value, before_points in changes:
+        scored = results[submission.id].scorecard.node(code)
+        entry.points = scored.points if entry.value is not None and scored.applicable else None
+        record(
+            "value_changed",
+            actor=actor,
+            submission=submission,
+            criterion_code=code,
+            stage=SURVEY,
+            from_value=before_value,
+            to_value=entry.value,
+            from_points=before_points,
+            to_points=entry.points,
+        )
+    db.session.commit()
+    return len(changes)
