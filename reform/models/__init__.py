@@ -10,6 +10,7 @@ from reform.models.appraisal import (
 from reform.models.audit import AuditEvent
 from reform.models.campaigns import Campaign, CampaignBlock
 from reform.models.frameworks import Criterion, Framework
+from reform.models.history import HistoricalResult
 from reform.models.notifications import Notification
 from reform.models.submissions import Entry, Evidence, StoredFile, Submission
 from reform.models.units import Block, Unit
@@ -30,6 +31,7 @@ __all__ = [
     "Entry",
     "Evidence",
     "Framework",
+    "HistoricalResult",
     "Notification",
     "StoredFile",
     "Submission",

@@ -21,6 +21,8 @@ class Campaign(db.Model):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(300))
     framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id"), index=True)
+    # The year the results are for (PAR 2025 is assessed early in 2026); trends use it.
+    year: Mapped[int | None]
     # Phase dates, inclusive, in the province's calendar; the server enforces them.
     self_opens_on: Mapped[date]
     self_closes_on: Mapped[date]

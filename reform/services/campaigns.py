@@ -105,6 +105,7 @@ def create_campaign(
     *,
     units: list[Unit] | None = None,
     actor: User | None = None,
+    year: int | None = None,
 ) -> Campaign:
     """A campaign with a submission per participant, grouped by the units' blocks."""
     code = code.strip()
@@ -123,7 +124,10 @@ def create_campaign(
         )
     if not participants:
         raise CampaignProblem("units", _("No unit takes part: add units of the kinds it names."))
-    campaign = Campaign(code=code, name=name.strip(), framework=framework, **vars(dates))
+    if year is None:
+        # Framework versions are usually the year they score; otherwise the opening year.
+        year = framework.version if 2000 <= framework.version <= 2100 else dates.self_opens_on.year
+    campaign = Campaign(code=code, name=name.strip(), framework=framework, year=year, **vars(dates))
     campaign.created_by_id = actor.id if actor else None
     db.session.add(campaign)
     for block_id in sorted({u.block_id for u in participants}):
