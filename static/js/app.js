@@ -70,9 +70,17 @@
     if (label && text) label.textContent = text;
   }
 
+  // Typed but not yet sent (the save waits for a pause in typing): still worth a warning.
+  var typing = new Set();
+  form.addEventListener("input", function (event) {
+    var fieldset = criterionOf(event.target);
+    if (fieldset && fieldset.hasAttribute("hx-post")) typing.add(fieldset.id);
+  });
   document.body.addEventListener("htmx:beforeRequest", function (event) {
     var fieldset = criterionOf(event.detail.elt);
-    if (fieldset) setState(fieldset, "saving", form.getAttribute("data-msg-saving"));
+    if (!fieldset) return;
+    typing.delete(fieldset.id);
+    setState(fieldset, "saving", form.getAttribute("data-msg-saving"));
   });
   document.body.addEventListener("htmx:afterRequest", function (event) {
     var fieldset = criterionOf(event.detail.elt);
@@ -111,7 +119,7 @@
 
   window.addEventListener("beforeunload", function (event) {
     var saving = form.querySelector('.crit-status[data-state="saving"]');
-    if (pending.size || saving) {
+    if (pending.size || typing.size || saving) {
       event.preventDefault();
       event.returnValue = form.getAttribute("data-msg-leave");
       return event.returnValue;
