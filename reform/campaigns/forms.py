@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
 class DatesForm(FlaskForm):
@@ -18,6 +18,11 @@ class DatesForm(FlaskForm):
     explanation_opens_on = DateField(_l("Explanations open"), validators=[Optional()])
     explanation_closes_on = DateField(_l("Explanations close"), validators=[Optional()])
     publication_on = DateField(_l("Publication"), validators=[Optional()])
+    appeal_days = IntegerField(
+        _l("Days for appeals after publication"),
+        default=10,
+        validators=[Optional(), NumberRange(min=1, max=90)],
+    )
 
 
 class CampaignForm(DatesForm):

@@ -16,6 +16,7 @@ from reform.extensions import db
 from reform.models import Block, Campaign, Evidence, Framework, Submission, Unit
 from reform.models.submissions import SUBMITTED
 from reform.models.users import ADMIN, SECRETARIAT, STAFF_ROLES
+from reform.scoring import vi_sort_key
 from reform.security import roles_required
 from reform.services import campaigns as service
 from reform.services import notices
@@ -89,6 +90,8 @@ def new():
             field = getattr(form, problem.field, None) or form.framework_id
             field.errors = [*field.errors, problem.message]
         else:
+            if form.appeal_days.data:
+                service.set_appeal_days(campaign, form.appeal_days.data, actor=current_user)
             flash(_("Campaign %(code)s created.", code=campaign.code), "success")
             return see_other(url_for("campaigns.show", code=campaign.code))
     status = 422 if request.method == "POST" else 200
@@ -113,7 +116,7 @@ def show(code: str):
         stmt = stmt.where(Submission.block_id == block_id)
     if status in STATUSES:
         stmt = stmt.where(Submission.status == status)
-    submissions = db.session.scalars(stmt).all()
+    submissions = sorted(db.session.scalars(stmt).all(), key=lambda s: vi_sort_key(s.unit.name))
     blocks = db.session.scalars(
         select(Block)
         .where(Block.id.in_([b.block_id for b in campaign.blocks]))
@@ -168,6 +171,8 @@ def settings(code: str):
             service.update_dates(
                 campaign, _dates(form), actor=current_user, reason=request.form.get("reason", "")
             )
+            if form.appeal_days.data:
+                service.set_appeal_days(campaign, form.appeal_days.data, actor=current_user)
         except service.CampaignProblem as problem:
             db.session.rollback()
             field = getattr(form, problem.field)

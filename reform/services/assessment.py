@@ -473,7 +473,7 @@ def appraisal_started(submission: Submission) -> bool:
             db.session.scalar(
                 select(func.count())
                 .select_from(Entry)
-                .where(Entry.submission_id == submission.id, Entry.stage != SELF)
+                .where(Entry.submission_id == submission.id, Entry.stage == "appraisal")
             )
         )
         or phase_of(submission.campaign).appraisal_open

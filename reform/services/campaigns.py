@@ -164,6 +164,21 @@ def update_dates(campaign: Campaign, dates: PhaseDates, *, actor: User, reason: 
     db.session.commit()
 
 
+def set_appeal_days(campaign: Campaign, days: int, *, actor: User) -> None:
+    """How many days after publication a unit head may file an appeal."""
+    if days != campaign.appeal_days:
+        record(
+            "phase_changed",
+            actor=actor,
+            campaign=campaign,
+            stage="appeal_days",
+            from_value=str(campaign.appeal_days),
+            to_value=str(days),
+        )
+        campaign.appeal_days = days
+        db.session.commit()
+
+
 def set_block_bands(campaign: Campaign, block_id: int, raw: list | None, *, actor: User) -> None:
     """Override (or with None restore) the framework's band thresholds for one block."""
     entry = next((b for b in campaign.blocks if b.block_id == block_id), None)

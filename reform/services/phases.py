@@ -22,7 +22,8 @@ PHASES = (UPCOMING, SELF_ASSESSMENT, BETWEEN, APPRAISAL, EXPLANATION, PUBLICATIO
 def today() -> date:
     """Today in the province's time zone (a deadline ends at local midnight, not UTC's)."""
     fixed = current_app.config.get("TODAY")
-    if fixed:
+    # A fixed date is for tests and demonstrations; production always follows the calendar.
+    if fixed and current_app.config.get("ENV") != "production":
         return date.fromisoformat(str(fixed))
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     return datetime.now(zone).date()

@@ -930,3 +930,22 @@ def test_officer_home_counts_days_from_the_fixed_today(make_app, users, units, r
     assert "Còn 3 ngày" in rows["Kỳ tháng Mười hai"]
     assert "Kết thúc hôm nay" in rows["Kỳ hết hạn hôm nay"]
     assert "Còn" not in rows["Kỳ năm sau"] and "05/01/2027" in rows["Kỳ năm sau"]
+
+
+def test_the_appeal_window_is_set_on_the_settings_page(login_as, campaign):
+    from reform.models import AuditEvent
+
+    c = login_as("secretariat")
+    form = {
+        "self_opens_on": campaign.self_opens_on.isoformat(),
+        "self_closes_on": campaign.self_closes_on.isoformat(),
+        "appeal_days": "15",
+    }
+    assert c.post(f"/campaigns/{campaign.code}/settings", data=form).status_code == 303
+    db.session.rollback()
+    db.session.expire_all()
+    assert db.session.get(type(campaign), campaign.id).appeal_days == 15
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.stage == "appeal_days"))
+    assert (event.from_value, event.to_value) == ("10", "15")
+    form["appeal_days"] = "0"
+    assert c.post(f"/campaigns/{campaign.code}/settings", data=form).status_code == 422
