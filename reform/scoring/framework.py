@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Final
 
 from reform.scoring.numbers import decimal_to_yaml, to_decimal
-from reform.scoring.rules import Rule, SurveyRule, parse_rule
-from reform.scoring.values import NA, STAGES, Value, ValueProblem
+from reform.scoring.rules import RULE_MESSAGES, Report, Rule, Shown, SurveyRule, parse_rule
+from reform.scoring.values import NA, STAGES, Value, ValueProblem, render_param
 
 KINDS: Final = ("reform", "emulation")
 RESULTS: Final = ("percent", "points")
@@ -34,12 +34,221 @@ _NODE_KEYS: Final = frozenset(
 )
 
 
+# English and Vietnamese templates of the problems of a framework file, keyed by a stable kind
+# (the rules' own problems come from RULE_MESSAGES). Literal braces are doubled.
+FRAMEWORK_MESSAGES: Final[dict[str, tuple[str, str]]] = {
+    "file_not_mapping": (
+        "a framework file must be a mapping",
+        "Tệp bộ tiêu chí phải ở dạng ánh xạ khóa – giá trị.",
+    ),
+    "unknown_keys": (
+        "unknown keys: {keys}",
+        "Tệp bộ tiêu chí có khóa không hợp lệ: {keys}.",
+    ),
+    "code_missing": (
+        "code is missing or empty",
+        "Thiếu mã bộ tiêu chí (code) hoặc mã để trống.",
+    ),
+    "version_missing": (
+        "version is missing",
+        "Thiếu số phiên bản (version).",
+    ),
+    "version_not_whole": (
+        "version must be a whole number, got {value}",
+        "Phiên bản (version) phải là số nguyên; giá trị hiện tại: {value}.",
+    ),
+    "name_missing": (
+        "name is missing or empty",
+        "Thiếu tên bộ tiêu chí (name) hoặc tên để trống.",
+    ),
+    "bad_kind": (
+        "kind must be reform or emulation, got {value}",
+        "Loại bộ tiêu chí (kind) phải là “reform” (cải cách hành chính) hoặc “emulation” "
+        "(thi đua); giá trị hiện tại: {value}.",
+    ),
+    "bad_result": (
+        "result must be percent or points, got {value}",
+        "Cách tính kết quả (result) phải là “percent” (tỷ lệ phần trăm) hoặc “points” "
+        "(tổng điểm); giá trị hiện tại: {value}.",
+    ),
+    "criteria_empty": (
+        "criteria must be a non-empty list",
+        "Danh sách tiêu chí (criteria) phải có ít nhất một tiêu chí.",
+    ),
+    "bands_empty": (
+        "bands must be a non-empty list of {{min, label}}",
+        "Danh sách mức xếp loại (bands) phải có ít nhất một mức, mỗi mức gồm min và label.",
+    ),
+    "band_not_mapping": (
+        "band {position} must be a mapping with min and label",
+        "Mức xếp loại thứ {position} phải ở dạng ánh xạ khóa – giá trị, gồm min và label.",
+    ),
+    "band_unknown_keys": (
+        "band {position} has unknown keys: {keys}",
+        "Mức xếp loại thứ {position} có khóa không hợp lệ: {keys}.",
+    ),
+    "band_bad_min": (
+        "band {position}: min must be a number ≥ 0",
+        "Mức xếp loại thứ {position}: ngưỡng tối thiểu (min) phải là một số ≥ 0.",
+    ),
+    "band_bad_label": (
+        "band {position}: label must be non-empty text",
+        "Mức xếp loại thứ {position}: tên xếp loại (label) phải là văn bản, không để trống.",
+    ),
+    "band_duplicate_label": (
+        "band {position}: duplicate label {label}",
+        "Mức xếp loại thứ {position}: tên xếp loại {label} bị trùng.",
+    ),
+    "bands_share_min": (
+        "bands {first} and {second} share min",
+        "Hai mức xếp loại {first} và {second} có cùng ngưỡng tối thiểu (min).",
+    ),
+    "bands_not_descending": (
+        "bands must be listed from the highest min down",
+        "Các mức xếp loại phải được liệt kê theo ngưỡng tối thiểu (min) từ cao xuống thấp.",
+    ),
+    "node_not_mapping": (
+        "a criterion must be a mapping",
+        "Mỗi tiêu chí phải ở dạng ánh xạ khóa – giá trị.",
+    ),
+    "node_code_spaces": (
+        "code must not start or end with spaces",
+        "Mã tiêu chí (code) không được có dấu cách ở đầu hoặc cuối.",
+    ),
+    "node_duplicate_code": (
+        "duplicate criterion code (also at {other})",
+        "Mã tiêu chí bị trùng (đã dùng tại {other}).",
+    ),
+    "node_code_missing": (
+        "code is missing or empty (got {value}; quote codes like '1.1')",
+        "Thiếu mã tiêu chí (code) hoặc mã để trống (giá trị hiện tại: {value}); "
+        "hãy đặt mã trong dấu nháy, ví dụ '1.1'.",
+    ),
+    "node_unknown_keys": (
+        "unknown keys: {keys}",
+        "Tiêu chí có khóa không hợp lệ: {keys}.",
+    ),
+    "node_name_missing": (
+        "name is missing or empty",
+        "Thiếu tên tiêu chí (name) hoặc tên để trống.",
+    ),
+    "max_not_number": (
+        "max must be a number, got {value}",
+        "Điểm tối đa (max) phải là một số; giá trị hiện tại: {value}.",
+    ),
+    "max_not_positive": (
+        "max must be greater than 0, got {value}",
+        "Điểm tối đa (max) phải lớn hơn 0; giá trị hiện tại: {value}.",
+    ),
+    "max_empty": (
+        "max is empty",
+        "Điểm tối đa (max) đang để trống.",
+    ),
+    "children_and_rule": (
+        "a criterion has children or a rule, never both",
+        "Một tiêu chí chỉ có tiêu chí thành phần (children) hoặc quy tắc chấm điểm (rule), "
+        "không được có cả hai.",
+    ),
+    "children_empty": (
+        "children must be a non-empty list",
+        "Danh sách tiêu chí thành phần (children) phải có ít nhất một tiêu chí.",
+    ),
+    "leaf_needs_rule": (
+        "a leaf criterion needs a rule",
+        "Tiêu chí chấm điểm trực tiếp phải có quy tắc chấm điểm (rule).",
+    ),
+    "leaf_needs_max": (
+        "a leaf criterion needs a max",
+        "Tiêu chí chấm điểm trực tiếp phải có điểm tối đa (max).",
+    ),
+    "bad_evidence": (
+        "evidence must be required or optional, got {value}",
+        "Yêu cầu tài liệu kiểm chứng (evidence) phải là “required” (bắt buộc) hoặc “optional” "
+        "(không bắt buộc); giá trị hiện tại: {value}.",
+    ),
+    "bad_applies_to": (
+        "applies_to must be a non-empty list of unit kinds (text)",
+        "Phạm vi áp dụng (applies_to) phải là danh sách các loại đơn vị (dạng văn bản), "
+        "có ít nhất một loại.",
+    ),
+    "allow_na_not_bool": (
+        "allow_na must be true or false, got {value}",
+        "Trường cho phép không áp dụng (allow_na) phải là true hoặc false; "
+        "giá trị hiện tại: {value}.",
+    ),
+    "bonus_not_bool": (
+        "bonus must be true or false, got {value}",
+        "Trường điểm thưởng (bonus) phải là true hoặc false; giá trị hiện tại: {value}.",
+    ),
+    "penalty_not_bool": (
+        "penalty must be true or false, got {value}",
+        "Trường điểm trừ (penalty) phải là true hoặc false; giá trị hiện tại: {value}.",
+    ),
+    "bonus_and_penalty": (
+        "a criterion cannot be both bonus and penalty",
+        "Một tiêu chí không thể vừa là điểm thưởng (bonus) vừa là điểm trừ (penalty).",
+    ),
+    "penalty_deduction": (
+        "a penalty criterion scores the amount to subtract: use number, choice or manual",
+        "Tiêu chí điểm trừ chấm số điểm bị trừ: hãy dùng quy tắc “number”, “choice” hoặc "
+        "“manual”, không dùng “deduction”.",
+    ),
+    "description_not_text": (
+        "description must be text",
+        "Mô tả (description) phải là văn bản.",
+    ),
+    "guidance_not_text": (
+        "guidance must be text",
+        "Hướng dẫn (guidance) phải là văn bản.",
+    ),
+}
+MESSAGES: Final[dict[str, tuple[str, str]]] = {**FRAMEWORK_MESSAGES, **RULE_MESSAGES}
+
+_ENGLISH, _VIETNAMESE = 0, 1
+
+
+def _render(value: Any, language: int) -> str:
+    """Write one message parameter in a language (Vietnamese: decimal comma, quoted lists)."""
+    if isinstance(value, Shown):
+        return value.english() if language == _ENGLISH else value.vietnamese()
+    if language == _VIETNAMESE:
+        return render_param(value, ",")
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing wrong with a framework file; `code` names the criterion (None: the file itself)."""
+    """One thing wrong with a framework file, told in English (`message`) and Vietnamese (`vi`).
+
+    `code` names the criterion (None: the file itself, then `where` may give the place in the
+    file); `kind` is a stable key of MESSAGES and `params` fill its templates.
+    """
 
     code: str | None
-    message: str
+    kind: str
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    where: str | None = None
+
+    def _format(self, language: int) -> str:
+        """Fill the template of one language; an unknown kind is shown as it is."""
+        template = MESSAGES.get(self.kind, (self.kind, self.kind))[language]
+        rendered = {key: _render(value, language) for key, value in self.params.items()}
+        text = template.format(**rendered)
+        if self.where is None:
+            return text
+        return f"{self.where}: {text}" if language == _ENGLISH else f"Vị trí {self.where}: {text}"
+
+    @property
+    def message(self) -> str:
+        """The problem in English."""
+        return self._format(_ENGLISH)
+
+    @property
+    def vi(self) -> str:
+        """The problem in Vietnamese (decimal comma)."""
+        return self._format(_VIETNAMESE)
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}" if self.code is not None else self.message
@@ -194,13 +403,17 @@ class _Problems:
     def __init__(self) -> None:
         self.items: list[Problem] = []
 
-    def add(self, code: str | None, message: str) -> None:
-        self.items.append(Problem(code, message))
+    def add(self, code: str | None, kind: str, where: str | None = None, **params: Any) -> None:
+        self.items.append(Problem(code, kind, params, where))
 
-    def reporter(self, code: str | None, where: str) -> Callable[[str], None]:
-        """A callable that files messages under a criterion code (or its place in the file)."""
-        prefix = "" if code is not None else f"{where}: "
-        return lambda message: self.add(code, prefix + message)
+    def reporter(self, code: str | None, where: str) -> Report:
+        """A callable that files problems under a criterion code (or its place in the file)."""
+        place = None if code is not None else where
+
+        def report(kind: str, /, **params: Any) -> None:
+            self.add(code, kind, place, **params)
+
+        return report
 
 
 def _text(value: Any) -> str | None:
@@ -220,40 +433,41 @@ def parse_bands(raw: Any, problems: _Problems | None = None) -> tuple[Band, ...]
     collected = problems if problems is not None else _Problems()
     bands: list[Band] = []
     if not isinstance(raw, list) or not raw:
-        collected.add(None, "bands must be a non-empty list of {min, label}")
+        collected.add(None, "bands_empty")
     else:
         for position, item in enumerate(raw, start=1):
             if not isinstance(item, Mapping):
-                collected.add(None, f"band {position} must be a mapping with min and label")
+                collected.add(None, "band_not_mapping", position=position)
                 continue
             extra = sorted(str(key) for key in item if key not in ("min", "label"))
             if extra:
-                collected.add(None, f"band {position} has unknown keys: {', '.join(extra)}")
+                collected.add(None, "band_unknown_keys", position=position, keys=extra)
             minimum = to_decimal(item.get("min"))
             label = item.get("label")
             if minimum is None or minimum < 0:
-                collected.add(None, f"band {position}: min must be a number ≥ 0")
+                collected.add(None, "band_bad_min", position=position)
             if not isinstance(label, str) or not label.strip():
-                collected.add(None, f"band {position}: label must be non-empty text")
+                collected.add(None, "band_bad_label", position=position)
             elif any(band.label == label for band in bands):
-                collected.add(None, f"band {position}: duplicate label {label!r}")
+                collected.add(None, "band_duplicate_label", position=position, label=Shown(label))
             if minimum is not None and minimum >= 0 and isinstance(label, str):
                 bands.append(Band(minimum, label))
         for before, after in zip(bands, bands[1:], strict=False):
             if after.min == before.min:
-                collected.add(None, f"bands {before.label!r} and {after.label!r} share min")
+                first, second = Shown(before.label), Shown(after.label)
+                collected.add(None, "bands_share_min", first=first, second=second)
             elif after.min > before.min:
-                collected.add(None, "bands must be listed from the highest min down")
+                collected.add(None, "bands_not_descending")
     if own and collected.items:
         raise FrameworkError(collected.items)
     return tuple(bands)
 
 
-def _flag(raw: Mapping[str, Any], key: str, report: Any) -> bool:
+def _flag(raw: Mapping[str, Any], key: str, report: Report) -> bool:
     """Read an optional boolean flag."""
     value = raw.get(key, False)
     if not isinstance(value, bool):
-        report(f"{key} must be true or false, got {value!r}")
+        report(f"{key}_not_bool", value=Shown(value))
         return False
     return value
 
@@ -261,62 +475,62 @@ def _flag(raw: Mapping[str, Any], key: str, report: Any) -> bool:
 def _parse_node(raw: Any, where: str, problems: _Problems, seen: dict[str, str]) -> Node | None:
     """Validate one node and its subtree, reporting every problem; None if anything is wrong."""
     if not isinstance(raw, Mapping):
-        problems.add(None, f"{where}: a criterion must be a mapping")
+        problems.add(None, "node_not_mapping", where)
         return None
     before = len(problems.items)
     code = _text(raw.get("code"))
     if code is not None and code != code.strip():
-        problems.add(code, "code must not start or end with spaces")
+        problems.add(code, "node_code_spaces")
     if code is not None and code in seen:
-        problems.add(code, f"duplicate criterion code (also at {seen[code]})")
+        problems.add(code, "node_duplicate_code", other=seen[code])
     if code is not None:
         seen.setdefault(code, where)
     report = problems.reporter(code, where)
     if code is None:
-        report(f"code is missing or empty (got {raw.get('code')!r}; quote codes like '1.1')")
+        report("node_code_missing", value=Shown(raw.get("code")))
 
     extra = sorted(str(key) for key in raw if key not in _NODE_KEYS)
     if extra:
-        report(f"unknown keys: {', '.join(extra)}")
+        report("node_unknown_keys", keys=extra)
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
-        report("name is missing or empty")
+        report("node_name_missing")
 
     maximum: Decimal | None = None
     if raw.get("max") is not None:
         maximum = to_decimal(raw["max"])
         if maximum is None:
-            report(f"max must be a number, got {raw['max']!r}")
+            report("max_not_number", value=Shown(raw["max"]))
         elif maximum <= 0:
-            report(f"max must be greater than 0, got {maximum}")
+            report("max_not_positive", value=maximum)
             maximum = None
     elif "max" in raw:
-        report("max is empty")
+        report("max_empty")
 
     children_raw = raw.get("children")
     has_children = children_raw is not None
     rule: Rule | None = None
     children: list[Node | None] = []
     if has_children and "rule" in raw:
-        report("a criterion has children or a rule, never both")
+        report("children_and_rule")
     if has_children:
         if not isinstance(children_raw, list) or not children_raw:
-            report("children must be a non-empty list")
+            report("children_empty")
         else:
             label = code if code is not None else where
             for position, child in enumerate(children_raw):
                 children.append(_parse_node(child, f"{label}.children[{position}]", problems, seen))
     else:
         if "rule" not in raw:
-            report("a leaf criterion needs a rule")
+            report("leaf_needs_rule")
         else:
             rule = parse_rule(raw["rule"], maximum, report)
         if "max" not in raw:
-            report("a leaf criterion needs a max")
+            report("leaf_needs_max")
 
     evidence = raw.get("evidence", "optional")
     if evidence not in EVIDENCE:
-        report(f"evidence must be required or optional, got {evidence!r}")
+        report("bad_evidence", value=Shown(evidence))
     applies_to: frozenset[str] | None = None
     if "applies_to" in raw:
         kinds = raw["applies_to"]
@@ -325,22 +539,22 @@ def _parse_node(raw: Any, where: str, problems: _Problems, seen: dict[str, str])
             or not kinds
             or not all(isinstance(kind, str) and kind.strip() for kind in kinds)
         ):
-            report("applies_to must be a non-empty list of unit kinds (text)")
+            report("bad_applies_to")
         else:
             applies_to = frozenset(kind.strip() for kind in kinds)
     allow_na = _flag(raw, "allow_na", report)
     bonus = _flag(raw, "bonus", report)
     penalty = _flag(raw, "penalty", report)
     if bonus and penalty:
-        report("a criterion cannot be both bonus and penalty")
+        report("bonus_and_penalty")
     if penalty and rule is not None and rule.type == "deduction":
         # A penalty's points are what is subtracted; a deduction rule counts down from max.
-        report("a penalty criterion scores the amount to subtract: use number, choice or manual")
+        report("penalty_deduction")
     texts: dict[str, str | None] = {}
     for key in ("description", "guidance"):
         value = raw.get(key)
         if value is not None and not isinstance(value, str):
-            report(f"{key} must be text")
+            report(f"{key}_not_text")
             value = None
         texts[key] = value
 
@@ -366,33 +580,33 @@ def parse_framework(data: Mapping[str, Any]) -> Framework:
     """Validate a loaded framework file whole; FrameworkError lists every problem found."""
     problems = _Problems()
     if not isinstance(data, Mapping):
-        raise FrameworkError([Problem(None, "a framework file must be a mapping")])
+        raise FrameworkError([Problem(None, "file_not_mapping")])
     extra = sorted(str(key) for key in data if key not in _TOP_KEYS)
     if extra:
-        problems.add(None, f"unknown keys: {', '.join(extra)}")
+        problems.add(None, "unknown_keys", keys=extra)
     code = _text(data.get("code"))
     if code is None:
-        problems.add(None, "code is missing or empty")
+        problems.add(None, "code_missing")
     version = data.get("version")
     if version is None:
-        problems.add(None, "version is missing")
+        problems.add(None, "version_missing")
     elif not isinstance(version, int) or isinstance(version, bool):
-        problems.add(None, f"version must be a whole number, got {version!r}")
+        problems.add(None, "version_not_whole", value=Shown(version))
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
-        problems.add(None, "name is missing or empty")
+        problems.add(None, "name_missing")
     kind = data.get("kind")
     if kind not in KINDS:
-        problems.add(None, f"kind must be reform or emulation, got {kind!r}")
+        problems.add(None, "bad_kind", value=Shown(kind))
     result = data.get("result")
     if result not in RESULTS:
-        problems.add(None, f"result must be percent or points, got {result!r}")
+        problems.add(None, "bad_result", value=Shown(result))
     bands = parse_bands(data.get("bands"), problems)
 
     criteria: list[Node | None] = []
     raw_criteria = data.get("criteria")
     if not isinstance(raw_criteria, list) or not raw_criteria:
-        problems.add(None, "criteria must be a non-empty list")
+        problems.add(None, "criteria_empty")
     else:
         seen: dict[str, str] = {}
         for position, raw in enumerate(raw_criteria):

@@ -7,9 +7,15 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, Protocol
 
-from reform.scoring.numbers import CONTEXT, decimal_to_yaml, parse_user_number, to_decimal
+from reform.scoring.numbers import (
+    CONTEXT,
+    decimal_to_yaml,
+    fmt_plain,
+    parse_user_number,
+    to_decimal,
+)
 from reform.scoring.values import NA, NotApplicable, Ratio, Value, ValueProblem
 
 ZERO: Final = Decimal(0)
@@ -20,7 +26,11 @@ _RATIO_RE = re.compile(r"\s*([^/]*?)\s*/\s*([^/]*?)\s*")
 _YES: Final = frozenset({"yes", "có", "co"})
 _NO: Final = frozenset({"no", "không", "khong"})
 
-Report = Callable[[str], None]
+
+class Report(Protocol):
+    """Files one problem of a framework file: a stable kind from RULE_MESSAGES and its params."""
+
+    def __call__(self, kind: str, /, **params: Any) -> None: ...
 
 
 def normalize_label(text: str) -> str:
@@ -338,9 +348,148 @@ _RULE_KEYS: Final[dict[str, frozenset[str]]] = {
 }
 
 
-def _fmt(value: Any) -> str:
-    """Show an offending value in a problem message."""
-    return repr(value)
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """A value read from a framework file, quoted in a problem message as the file holds it."""
+
+    value: Any
+
+    def english(self) -> str:
+        """The Python spelling, as the English messages always showed it."""
+        return repr(self.value)
+
+    def vietnamese(self) -> str:
+        """Text in curly quotes, numbers with a decimal comma, YAML words for null and booleans."""
+        value = self.value
+        if value is None:
+            return "không có"
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, str):
+            return f"“{value}”"
+        number = to_decimal(value) if isinstance(value, int | float | Decimal) else None
+        if number is not None:
+            return fmt_plain(number, ",")
+        return repr(value)
+
+
+# English and Vietnamese templates of the problems a rule can have, keyed by a stable kind.
+# Parameters: Shown values are quoted as in the file, Decimals get the language's separator.
+RULE_MESSAGES: Final[dict[str, tuple[str, str]]] = {
+    "tiers_empty": (
+        "tiers must be a non-empty list of {{min, points}}",
+        "Danh sách mức điểm (tiers) phải có ít nhất một mức, mỗi mức gồm min và points.",
+    ),
+    "tier_not_mapping": (
+        "tier {position} must be a mapping with min and points",
+        "Mức điểm thứ {position} phải ở dạng ánh xạ khóa – giá trị, gồm min và points.",
+    ),
+    "tier_unknown_keys": (
+        "tier {position} has unknown keys: {keys}",
+        "Mức điểm thứ {position} có khóa không hợp lệ: {keys}.",
+    ),
+    "tier_min_not_number": (
+        "tier {position}: min must be a number, got {value}",
+        "Mức điểm thứ {position}: ngưỡng (min) phải là một số; giá trị hiện tại: {value}.",
+    ),
+    "tier_min_out_of_range": (
+        "tier {position}: min {min} must lie in [{low}, {high}]",
+        "Mức điểm thứ {position}: ngưỡng (min) {min} phải nằm trong khoảng từ {low} đến {high}.",
+    ),
+    "tier_min_too_low": (
+        "tier {position}: min {min} must lie in ≥ {low}",
+        "Mức điểm thứ {position}: ngưỡng (min) {min} phải lớn hơn hoặc bằng {low}.",
+    ),
+    "tier_points_not_number": (
+        "tier {position}: points must be a number, got {value}",
+        "Mức điểm thứ {position}: số điểm (points) phải là một số; giá trị hiện tại: {value}.",
+    ),
+    "tier_points_out_of_range": (
+        "tier {position}: points {points} must lie in [0, max]",
+        "Mức điểm thứ {position}: số điểm (points) {points} phải nằm trong khoảng từ 0 đến "
+        "điểm tối đa của tiêu chí.",
+    ),
+    "tiers_not_increasing": (
+        "tiers must be listed with strictly increasing min",
+        "Các mức điểm phải được liệt kê theo ngưỡng (min) tăng dần, không có ngưỡng trùng nhau.",
+    ),
+    "step_not_positive": (
+        "step must be a number > 0, got {value}",
+        "Bước chấm điểm (step) phải là một số lớn hơn 0; giá trị hiện tại: {value}.",
+    ),
+    "max_off_step": (
+        "max {max} is not a multiple of step {step}",
+        "Điểm tối đa {max} không phải là bội số của bước chấm điểm (step) {step}.",
+    ),
+    "rule_not_mapping": (
+        "rule must be a mapping with a type",
+        "Quy tắc chấm điểm (rule) phải ở dạng ánh xạ khóa – giá trị và khai báo loại quy tắc "
+        "(type).",
+    ),
+    "unknown_rule_type": (
+        "unknown rule type {value} (known: {known})",
+        "Loại quy tắc {value} không được hỗ trợ; các loại hợp lệ: {known}.",
+    ),
+    "rule_unknown_keys": (
+        "{type} rule has unknown keys: {keys}",
+        "Quy tắc “{type}” có khóa không hợp lệ: {keys}.",
+    ),
+    "per_item_not_positive": (
+        "per_item must be a number > 0, got {value}",
+        "Số điểm trừ cho mỗi trường hợp (per_item) phải là một số lớn hơn 0; "
+        "giá trị hiện tại: {value}.",
+    ),
+    "options_empty": (
+        "choice rule needs a non-empty list of options {{label, points}}",
+        "Quy tắc lựa chọn (choice) cần danh sách lựa chọn (options) có ít nhất một lựa chọn, "
+        "mỗi lựa chọn gồm label và points.",
+    ),
+    "option_not_mapping": (
+        "option {position} must be a mapping with label and points",
+        "Lựa chọn thứ {position} phải ở dạng ánh xạ khóa – giá trị, gồm label và points.",
+    ),
+    "option_unknown_keys": (
+        "option {position} has unknown keys: {keys}",
+        "Lựa chọn thứ {position} có khóa không hợp lệ: {keys}.",
+    ),
+    "option_bad_label": (
+        # YAML turns an unquoted yes/no/on/off into a boolean: ask for quotes.
+        "option {position}: label must be non-empty text (quote it), got {value}",
+        "Lựa chọn thứ {position}: tên lựa chọn (label) phải là văn bản, không để trống "
+        "(hãy đặt trong dấu nháy); giá trị hiện tại: {value}.",
+    ),
+    "option_label_na": (
+        "option {position}: 'na' is reserved for not applicable",
+        "Lựa chọn thứ {position}: 'na' là giá trị dành riêng để đánh dấu không áp dụng.",
+    ),
+    "option_duplicate_label": (
+        "duplicate option label {label}",
+        "Tên lựa chọn {label} bị trùng.",
+    ),
+    "option_points_not_number": (
+        "option {position}: points must be a number, got {value}",
+        "Lựa chọn thứ {position}: số điểm (points) phải là một số; giá trị hiện tại: {value}.",
+    ),
+    "option_points_out_of_range": (
+        "option {position}: points {points} must lie in [0, max]",
+        "Lựa chọn thứ {position}: số điểm (points) {points} phải nằm trong khoảng từ 0 đến "
+        "điểm tối đa của tiêu chí.",
+    ),
+    "ratio_bad_mode": (
+        "ratio mode must be proportional or tiers, got {value}",
+        "Cách tính tỷ lệ (mode) phải là “proportional” (tỷ lệ thuận với điểm tối đa) hoặc "
+        "“tiers” (theo mức điểm); giá trị hiện tại: {value}.",
+    ),
+    "ratio_bad_zero_denominator": (
+        "ratio zero_denominator must be full, na or zero, got {value}",
+        "Cách xử lý khi mẫu số bằng 0 (zero_denominator) phải là “full” (đạt điểm tối đa), "
+        "“na” (không áp dụng) hoặc “zero” (0 điểm); giá trị hiện tại: {value}.",
+    ),
+    "ratio_proportional_tiers": (
+        "a proportional ratio takes no tiers",
+        "Tỷ lệ tính theo cách “proportional” không dùng danh sách mức điểm (tiers).",
+    ),
+}
 
 
 def _parse_tiers(
@@ -348,39 +497,41 @@ def _parse_tiers(
 ) -> tuple[Tier, ...]:
     """Read a tier list: min within [low, high], points within [0, max], min strictly increasing."""
     if not isinstance(raw, list) or not raw:
-        report("tiers must be a non-empty list of {min, points}")
+        report("tiers_empty")
         return ()
     tiers: list[Tier] = []
     ok = True
     for position, item in enumerate(raw, start=1):
         if not isinstance(item, Mapping):
-            report(f"tier {position} must be a mapping with min and points")
+            report("tier_not_mapping", position=position)
             ok = False
             continue
         extra = sorted(str(key) for key in item if key not in ("min", "points"))
         if extra:
-            report(f"tier {position} has unknown keys: {', '.join(extra)}")
+            report("tier_unknown_keys", position=position, keys=extra)
             ok = False
         minimum = to_decimal(item.get("min"))
         points = to_decimal(item.get("points"))
         if minimum is None:
-            report(f"tier {position}: min must be a number, got {_fmt(item.get('min'))}")
+            report("tier_min_not_number", position=position, value=Shown(item.get("min")))
             ok = False
         elif minimum < low or (high is not None and minimum > high):
-            bounds = f"[{low}, {high}]" if high is not None else f"≥ {low}"
-            report(f"tier {position}: min {minimum} must lie in {bounds}")
+            if high is not None:
+                report("tier_min_out_of_range", position=position, min=minimum, low=low, high=high)
+            else:
+                report("tier_min_too_low", position=position, min=minimum, low=low)
             ok = False
         if points is None:
-            report(f"tier {position}: points must be a number, got {_fmt(item.get('points'))}")
+            report("tier_points_not_number", position=position, value=Shown(item.get("points")))
             ok = False
         elif points < 0 or (max_points is not None and points > max_points):
-            report(f"tier {position}: points {points} must lie in [0, max]")
+            report("tier_points_out_of_range", position=position, points=points)
             ok = False
         if minimum is not None and points is not None:
             tiers.append(Tier(minimum, points))
     for before, after in zip(tiers, tiers[1:], strict=False):
         if after.min <= before.min:
-            report("tiers must be listed with strictly increasing min")
+            report("tiers_not_increasing")
             ok = False
             break
     return tuple(tiers) if ok else ()
@@ -395,35 +546,38 @@ def _parse_step(
     else:
         step = to_decimal(raw["step"])
         if step is None or step <= 0:
-            report(f"step must be a number > 0, got {_fmt(raw['step'])}")
+            report("step_not_positive", value=Shown(raw["step"]))
             return default
     if step is not None and max_points is not None and max_points % step != 0:
-        report(f"max {max_points} is not a multiple of step {step}")
+        report("max_off_step", max=max_points, step=step)
     return step
 
 
 def parse_rule(raw: Any, max_points: Decimal | None, report: Report) -> Rule | None:
     """Build a rule from its framework-file mapping, reporting every problem; None if broken."""
-    messages: list[str] = []
-    rule = _build_rule(raw, max_points, messages.append)
-    for message in messages:
-        report(message)
-    return None if messages else rule
+    found: list[tuple[str, dict[str, Any]]] = []
+
+    def collect(kind: str, /, **params: Any) -> None:
+        found.append((kind, params))
+
+    rule = _build_rule(raw, max_points, collect)
+    for kind, params in found:
+        report(kind, **params)
+    return None if found else rule
 
 
 def _build_rule(raw: Any, max_points: Decimal | None, report: Report) -> Rule | None:
     """Build a rule, reporting problems as they are found."""
     if not isinstance(raw, Mapping):
-        report("rule must be a mapping with a type")
+        report("rule_not_mapping")
         return None
     rule_type = raw.get("type")
     if rule_type not in RULE_TYPES:
-        known = ", ".join(RULE_TYPES)
-        report(f"unknown rule type {_fmt(rule_type)} (known: {known})")
+        report("unknown_rule_type", value=Shown(rule_type), known=list(RULE_TYPES))
         return None
     extra = sorted(str(key) for key in raw if key not in _RULE_KEYS[rule_type])
     if extra:
-        report(f"{rule_type} rule has unknown keys: {', '.join(extra)}")
+        report("rule_unknown_keys", type=rule_type, keys=extra)
     # The node reports a missing or broken max itself; the rule is then built but discarded.
     maximum = max_points if max_points is not None else ZERO
     if rule_type == "manual":
@@ -440,7 +594,7 @@ def _build_rule(raw: Any, max_points: Decimal | None, report: Report) -> Rule | 
         return NumberRule(maximum, _parse_tiers(raw.get("tiers"), max_points, ZERO, None, report))
     per_item = to_decimal(raw.get("per_item"))
     if per_item is None or per_item <= 0:
-        report(f"per_item must be a number > 0, got {_fmt(raw.get('per_item'))}")
+        report("per_item_not_positive", value=Shown(raw.get("per_item")))
         per_item = Decimal(1)
     return DeductionRule(maximum, per_item)
 
@@ -448,33 +602,32 @@ def _build_rule(raw: Any, max_points: Decimal | None, report: Report) -> Rule | 
 def _parse_options(raw: Any, max_points: Decimal | None, report: Report) -> tuple[Option, ...]:
     """Read choice options: non-empty, distinct labels, points within [0, max]."""
     if not isinstance(raw, list) or not raw:
-        report("choice rule needs a non-empty list of options {label, points}")
+        report("options_empty")
         return ()
     options: list[Option] = []
     seen: set[str] = set()
     for position, item in enumerate(raw, start=1):
         if not isinstance(item, Mapping):
-            report(f"option {position} must be a mapping with label and points")
+            report("option_not_mapping", position=position)
             continue
         extra = sorted(str(key) for key in item if key not in ("label", "points"))
         if extra:
-            report(f"option {position} has unknown keys: {', '.join(extra)}")
+            report("option_unknown_keys", position=position, keys=extra)
         label = item.get("label")
         points = to_decimal(item.get("points"))
         if not isinstance(label, str) or not label.strip():
-            # YAML turns an unquoted yes/no/on/off into a boolean: ask for quotes.
-            report(f"option {position}: label must be non-empty text (quote it), got {_fmt(label)}")
+            report("option_bad_label", position=position, value=Shown(label))
             label = None
         elif normalize_label(label) == "na":
-            report(f"option {position}: 'na' is reserved for not applicable")
+            report("option_label_na", position=position)
         elif normalize_label(label) in seen:
-            report(f"duplicate option label {label!r}")
+            report("option_duplicate_label", label=Shown(label))
         else:
             seen.add(normalize_label(label))
         if points is None:
-            report(f"option {position}: points must be a number, got {_fmt(item.get('points'))}")
+            report("option_points_not_number", position=position, value=Shown(item.get("points")))
         elif points < 0 or (max_points is not None and points > max_points):
-            report(f"option {position}: points {points} must lie in [0, max]")
+            report("option_points_out_of_range", position=position, points=points)
         if label is not None and points is not None:
             options.append(Option(label.strip(), points))
     return tuple(options)
@@ -487,14 +640,14 @@ def _parse_ratio(
     mode = raw.get("mode")
     zero = raw.get("zero_denominator")
     if mode not in ("proportional", "tiers"):
-        report(f"ratio mode must be proportional or tiers, got {_fmt(mode)}")
+        report("ratio_bad_mode", value=Shown(mode))
         mode = "proportional"
     if zero not in ("full", "na", "zero"):
-        report(f"ratio zero_denominator must be full, na or zero, got {_fmt(zero)}")
+        report("ratio_bad_zero_denominator", value=Shown(zero))
         zero = "full"
     tiers: tuple[Tier, ...] = ()
     if mode == "tiers":
         tiers = _parse_tiers(raw.get("tiers"), max_points, ZERO, HUNDRED, report)
     elif "tiers" in raw:
-        report("a proportional ratio takes no tiers")
+        report("ratio_proportional_tiers")
     return RatioRule(maximum, mode, zero, tiers)

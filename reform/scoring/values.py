@@ -96,7 +96,7 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
 }
 
 
-def _render(value: Any, decimal_separator: str) -> str:
+def render_param(value: Any, decimal_separator: str) -> str:
     """Write a message parameter: decimals with the language's separator, lists quoted."""
     if isinstance(value, Decimal):
         return fmt_plain(value, decimal_separator)
@@ -119,7 +119,9 @@ class ValueProblem(ValueError):
     def _format(self, language: int, decimal_separator: str) -> str:
         """Fill the template of one language with rendered parameters."""
         template = _MESSAGES.get(self.code, (self.code, self.code))[language]
-        rendered = {key: _render(value, decimal_separator) for key, value in self.params.items()}
+        rendered = {
+            key: render_param(value, decimal_separator) for key, value in self.params.items()
+        }
         return template.format(**rendered)
 
     @property

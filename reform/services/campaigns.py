@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from reform.extensions import db
+from reform.i18n import is_vietnamese
 from reform.models import (
     Campaign,
     CampaignBlock,
@@ -188,7 +189,8 @@ def set_block_bands(campaign: Campaign, block_id: int, raw: list | None, *, acto
         try:
             parse_bands(raw)
         except FrameworkError as exc:
-            raise CampaignProblem("bands", "; ".join(p.message for p in exc.problems)) from exc
+            told = [p.vi if is_vietnamese() else p.message for p in exc.problems]
+            raise CampaignProblem("bands", "; ".join(told)) from exc
     record(
         "bands_changed",
         actor=actor,

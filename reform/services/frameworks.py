@@ -9,10 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 import yaml
+from flask import has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from reform.extensions import db
+from reform.i18n import is_vietnamese
 from reform.models import Criterion, Framework, User
 from reform.scoring import FrameworkError, framework_to_dict, parse_framework, score
 
@@ -77,11 +79,17 @@ def load_yaml(data: bytes | str) -> dict:
 
 
 def validate(data: dict) -> dict:
-    """The canonical form of a framework dict, or FrameworkRefused listing every problem."""
+    """The canonical form of a framework dict, or FrameworkRefused listing every problem.
+
+    Problems are told in the interface language: the user's in a request, the application's
+    default (Vietnamese) in commands and outside the application.
+    """
     try:
         parsed = parse_framework(data)
     except FrameworkError as exc:
-        raise FrameworkRefused([(p.code, p.message) for p in exc.problems]) from exc
+        vietnamese = is_vietnamese() if has_app_context() else True
+        problems = [(p.code, p.vi if vietnamese else p.message) for p in exc.problems]
+        raise FrameworkRefused(problems) from exc
     return framework_to_dict(parsed)
 
 

@@ -949,3 +949,14 @@ def test_the_appeal_window_is_set_on_the_settings_page(login_as, campaign):
     assert (event.from_value, event.to_value) == ("10", "15")
     form["appeal_days"] = "0"
     assert c.post(f"/campaigns/{campaign.code}/settings", data=form).status_code == 422
+
+
+def test_band_order_problem_is_told_in_the_users_language(login_as, units, campaign):
+    c = login_as("secretariat")
+    block = units["own"].block_id
+    r = c.post(f"/campaigns/PAR-TEST/blocks/{block}/bands", data={"bands": "A: 80; B: 90; D: 0"})
+    assert r.status_code == 422
+    assert "từ cao xuống thấp" in error_of(r.get_data(as_text=True), f"bands-{block}")
+    c.post("/language", data={"lang": "en"})
+    r = c.post(f"/campaigns/PAR-TEST/blocks/{block}/bands", data={"bands": "A: 80; B: 90; D: 0"})
+    assert "from the highest min down" in error_of(r.get_data(as_text=True), f"bands-{block}")

@@ -21,14 +21,24 @@ from reform.scoring import (
 )
 from reform.scoring.numbers import decimal_to_yaml, to_decimal
 
-from .helpers import build, framework_dict, leaf, parent
+from .helpers import (
+    assert_bilingual,
+    build,
+    framework_dict,
+    leaf,
+    parent,
+    with_leaf,
+    with_rule,
+)
 
 
 def problems_of(data: dict[str, Any]) -> list[Problem]:
-    """Every problem reported for a framework mapping (which must be refused)."""
+    """Every problem reported for a framework mapping (which must be refused), each bilingual."""
     with pytest.raises(FrameworkError) as caught:
         parse_framework(data)
     assert caught.value.problems
+    for problem in caught.value.problems:
+        assert_bilingual(problem)
     return caught.value.problems
 
 
@@ -37,21 +47,6 @@ def assert_problem(data: dict[str, Any], code: str | None, fragment: str) -> Non
     found = problems_of(data)
     matching = [p for p in found if p.code == code and fragment in p.message]
     assert matching, f"no problem on {code!r} containing {fragment!r} in {found}"
-
-
-def with_leaf(**fields: Any) -> dict[str, Any]:
-    """A framework whose only area holds a leaf '1.1' with the given fields replaced."""
-    node = leaf("1.1", 2)
-    node.update(fields)
-    for key, value in list(node.items()):
-        if value is None:
-            del node[key]
-    return framework_dict([parent("1", [node])])
-
-
-def with_rule(rule: dict[str, Any], max_points: Any = 2) -> dict[str, Any]:
-    """A framework whose leaf '1.1' has this rule."""
-    return with_leaf(rule=rule, max=max_points)
 
 
 class TestTopLevel:
