@@ -54,6 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     web.init_web(app)
 
     from reform.admin.views import bp as admin_bp
+    from reform.api.views import bp as api_bp
     from reform.appraisal.views import bp as appraisal_bp
     from reform.assessment.evidence import bp as evidence_bp
     from reform.assessment.views import bp as assessment_bp
@@ -62,9 +63,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from reform.auth.views import bp as auth_bp
     from reform.campaigns.views import bp as campaigns_bp
     from reform.frameworks.views import bp as frameworks_bp
+    from reform.history.views import bp as history_bp
+    from reform.insights.views import bp as insights_bp
     from reform.main.views import bp as main_bp
     from reform.publication.views import bp as publication_bp
+    from reform.rankings.views import bp as rankings_bp
+    from reform.reports.views import bp as reports_bp
     from reform.units.views import bp as units_bp
+    from reform.whatif.views import bp as whatif_bp
 
     for bp in (
         auth_bp,
@@ -79,6 +85,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         audit_bp,
         assignments_bp,
         publication_bp,
+        reports_bp,
+        rankings_bp,
+        insights_bp,
+        whatif_bp,
+        history_bp,
+        api_bp,
     ):
         app.register_blueprint(bp)
     cli.register(app)

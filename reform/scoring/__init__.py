@@ -36,6 +36,7 @@ from reform.scoring.rules import (
     Tier,
     YesNoRule,
 )
+from reform.scoring.stats import average
 from reform.scoring.values import NA, STAGES, NotApplicable, Ratio, Stage, Value, ValueProblem
 
 __all__ = [
@@ -68,6 +69,7 @@ __all__ = [
     "Value",
     "ValueProblem",
     "YesNoRule",
+    "average",
     "band_for",
     "combine",
     "evaluate",

@@ -195,6 +195,23 @@ EXPECTED = {
         "/public/{published}/v/1/results.json",
         EVERYONE,
     ),
+    # Official outputs: the campaign's for staff; a unit's also for that unit's people.
+    "reports.campaign": ("GET", "/reports/{campaign}", STAFF),
+    "reports.campaign_pdf": ("GET", "/reports/{campaign}.pdf", STAFF),
+    "reports.results_xlsx": ("GET", "/reports/{campaign}/results.xlsx", STAFF),
+    "reports.results_csv": ("GET", "/reports/{campaign}/results.csv", STAFF),
+    "reports.unit": ("GET", "/reports/{campaign}/units/STP", UNIT_AND_STAFF),
+    "reports.unit_pdf": ("GET", "/reports/{campaign}/units/STP.pdf", UNIT_AND_STAFF),
+    # Rankings: staff only; the live region answers like the page (304 needs If-None-Match).
+    "rankings.index": ("GET", "/rankings/", STAFF),
+    "rankings.show": ("GET", "/rankings/{campaign}", STAFF),
+    "rankings.live": ("GET", "/rankings/{campaign}/live", STAFF),
+    # Unpublished results exist only for staff: the public and the units get 404, not a login.
+    "api.campaign_results_json": (
+        "GET",
+        "/api/v1/campaigns/{campaign}/results",
+        {**dict.fromkeys(WHO, HIDDEN), **dict.fromkeys(STAFF, (200,))},
+    ),
 }
 
 

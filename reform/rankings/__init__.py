@@ -1,0 +1,1 @@
+"""Leaders' rankings per block: live from the stored figures, or as published, updated live."""

@@ -1,0 +1,1 @@
+"""Official outputs of a campaign's results: Excel, CSV and the printable/PDF reports."""

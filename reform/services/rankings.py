@@ -1,0 +1,347 @@
+"""Rankings per block, live from stored figures or as published, with the change on last year."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Literal
+
+from sqlalchemy import func, select
+
+from reform.extensions import db
+from reform.models import Block, Campaign, Entry, ResultsVersion, Submission, Unit
+from reform.scoring import rank, round2, vi_sort_key
+from reform.services import history
+from reform.services.publication import document_of, latest_version
+
+LIVE = "live"
+PUBLISHED = "published"
+Source = Literal["live", "published"]
+SORTS = ("rank", "name", "points", "index", "change")
+
+
+@dataclass(frozen=True, slots=True)
+class RankedUnit:
+    """The unit a row is about."""
+
+    code: str
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class RankingRow:
+    """One unit's place in its block, its figures (2 places) and its change on the previous year.
+
+    `change` is the index change in percentage points (points for `result: points` frameworks);
+    `places` is the previous rank minus the current one (positive: moved up). Both are None when
+    there is no figure to compare.
+    """
+
+    rank: int | None
+    unit: RankedUnit
+    self_points: Decimal
+    appraised_points: Decimal | None
+    survey_points: Decimal
+    points: Decimal
+    max_points: Decimal
+    index: Decimal | None
+    band: str | None
+    areas: tuple[dict, ...] = ()
+    change: Decimal | None = None
+    places: int | None = None
+    previous_rank: int | None = None
+
+    @property
+    def direction(self) -> str:
+        """Where the unit moved: "up", "down", "same", or "none" without a previous figure."""
+        moved = self.places if self.places is not None else self.change
+        if moved is None:
+            return "none"
+        return "up" if moved > 0 else "down" if moved < 0 else "same"
+
+
+@dataclass(frozen=True, slots=True)
+class _BlockRef:
+    id: int | None
+    code: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class BlockRanking:
+    """A block's ranking: its code, name and rows (already filtered and sorted)."""
+
+    code: str
+    name: str
+    block_id: int | None
+    rows: list[RankingRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """What the rankings page shows: the blocks, where they came from, and the filter choices."""
+
+    blocks: list[BlockRanking]
+    source: str
+    version: ResultsVersion | None
+    previous_year: int | None
+    kinds: tuple[str, ...]
+    bands: tuple[str, ...]
+    by_points: bool
+
+    @property
+    def count(self) -> int:
+        return sum(len(block.rows) for block in self.blocks)
+
+
+def _two(value) -> Decimal | None:
+    return None if value is None else round2(Decimal(value))
+
+
+def _dec(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+def _live_blocks(campaign: Campaign) -> list[tuple[_BlockRef, list[RankingRow]]]:
+    """The campaign's stored figures ranked per block (one query for submissions and units)."""
+    rows = db.session.execute(
+        select(
+            Submission.block_id,
+            Unit.code,
+            Unit.name,
+            Unit.kind,
+            Submission.self_points,
+            Submission.appraised_points,
+            Submission.survey_points,
+            Submission.points,
+            Submission.max_points,
+            Submission.index,
+            Submission.band,
+        )
+        .join(Unit, Submission.unit_id == Unit.id)
+        .where(Submission.campaign_id == campaign.id)
+    ).all()
+    grouped: dict[int | None, list[RankingRow]] = defaultdict(list)
+    for block_id, code, name, kind, own, appraised, survey, points, top, index, band in rows:
+        grouped[block_id].append(
+            RankingRow(
+                rank=None,
+                unit=RankedUnit(code, name, kind),
+                self_points=_two(own or 0),
+                appraised_points=_two(appraised),
+                survey_points=_two(survey or 0),
+                points=_two(points or 0),
+                max_points=_two(top or 0),
+                index=_two(index),
+                band=band,
+            )
+        )
+    known = _blocks(grouped.keys())
+    by_points = campaign.framework.result == "points"
+    out = []
+    for block_id, members in grouped.items():
+        ranked = rank(
+            members,
+            value=(lambda r: r.points) if by_points else (lambda r: r.index),
+            name=lambda r: r.unit.name,
+        )
+        block = known.get(block_id)
+        ref = _BlockRef(block.id, block.code, block.name) if block else _BlockRef(None, "", "")
+        out.append((ref, [replace(item.item, rank=item.rank) for item in ranked]))
+    # Blocks in code order, as the results document lists them.
+    out.sort(key=lambda pair: pair[0].code)
+    return out
+
+
+def _blocks(ids) -> dict[int, Block]:
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    return {b.id: b for b in db.session.scalars(select(Block).where(Block.id.in_(wanted)))}
+
+
+def _published_blocks(document: dict) -> list[tuple[_BlockRef, list[RankingRow]]]:
+    """The published document's blocks and rows exactly as stored (ranks included)."""
+    codes = [row["unit_code"] for block in document["blocks"] for row in block["results"]]
+    kinds = (
+        dict(db.session.execute(select(Unit.code, Unit.kind).where(Unit.code.in_(codes))).all())
+        if codes
+        else {}
+    )
+    block_codes = [block["code"] for block in document["blocks"] if block["code"]]
+    known = (
+        {b.code: b for b in db.session.scalars(select(Block).where(Block.code.in_(block_codes)))}
+        if block_codes
+        else {}
+    )
+    out = []
+    for block in document["blocks"]:
+        rows = [
+            RankingRow(
+                rank=row["rank"],
+                unit=RankedUnit(
+                    row["unit_code"], row["unit_name"], kinds.get(row["unit_code"], "")
+                ),
+                self_points=Decimal(row["self_points"]),
+                appraised_points=_dec(row["appraised_points"]),
+                survey_points=Decimal(row["survey_points"]),
+                points=Decimal(row["points"]),
+                max_points=Decimal(row["max_points"]),
+                index=_dec(row["index"]),
+                band=row["band"],
+                areas=tuple(row.get("areas") or ()),
+            )
+            for row in block["results"]
+        ]
+        found = known.get(block["code"])
+        out.append((_BlockRef(found.id if found else None, block["code"], block["name"]), rows))
+    return out
+
+
+def _with_change(row: RankingRow, before: history.YearFigure | None, by_points: bool):
+    if before is None:
+        return row
+    now = row.points if by_points else row.index
+    then = before.points if by_points else before.index
+    change = None if now is None or then is None else round2(now) - round2(then)
+    places = None
+    if row.rank is not None and before.rank is not None:
+        places = before.rank - row.rank
+    return replace(row, change=change, places=places, previous_rank=before.rank)
+
+
+def _sort_key(sort: str):
+    last = Decimal("-1e30")
+    if sort == "name":
+        return lambda r: vi_sort_key(r.unit.name)
+    if sort == "points":
+        return lambda r: (-r.points, vi_sort_key(r.unit.name))
+    if sort == "index":
+        return lambda r: (-(r.index if r.index is not None else last), vi_sort_key(r.unit.name))
+    if sort == "change":
+        return lambda r: (
+            r.change is None,
+            -(r.change if r.change is not None else 0),
+            -(r.places if r.places is not None else 0),
+            vi_sort_key(r.unit.name),
+        )
+    # Rank: the ranker's order (ties by name, units without a figure last).
+    return None
+
+
+def ranking(
+    campaign: Campaign,
+    *,
+    source: Source = LIVE,
+    block_id: int | None = None,
+    kind: str | None = None,
+    band: str | None = None,
+    sort: str = "rank",
+) -> list[BlockRanking]:
+    """The campaign's ranking per block; filters apply after ranking, so ranks stay the block's."""
+    return ranking_view(
+        campaign, source=source, block_id=block_id, kind=kind, band=band, sort=sort
+    ).blocks
+
+
+def ranking_view(
+    campaign: Campaign,
+    *,
+    source: Source = LIVE,
+    block_id: int | None = None,
+    kind: str | None = None,
+    band: str | None = None,
+    sort: str = "rank",
+) -> Ranking:
+    """The ranking with what the page also needs: its source, version and filter choices.
+
+    Live rows are the figures the score-writing services store on each submission, ranked per
+    block by the core; published rows are the latest version's document as stored. A published
+    source without a published version falls back to live (the result says which it is).
+    """
+    version = latest_version(campaign) if source == PUBLISHED else None
+    if version is not None:
+        blocks = _published_blocks(document_of(version))
+    else:
+        source = LIVE
+        blocks = _live_blocks(campaign)
+    by_points = campaign.framework.result == "points"
+    previous = history.previous_year(campaign)
+    previous_year = next(iter(previous.values())).year if previous else None
+    kinds = sorted({r.unit.kind for _, rows in blocks for r in rows if r.unit.kind})
+    bands = sorted({r.band for _, rows in blocks for r in rows if r.band})
+    key = _sort_key(sort if sort in SORTS else "rank")
+    out: list[BlockRanking] = []
+    for block, rows in blocks:
+        if block_id is not None and block.id != block_id:
+            continue
+        kept = [
+            _with_change(r, previous.get(r.unit.code), by_points)
+            for r in rows
+            if (kind is None or r.unit.kind == kind) and (band is None or r.band == band)
+        ]
+        if key is not None:
+            kept.sort(key=key)
+        out.append(BlockRanking(block.code, block.name, block.id, kept))
+    return Ranking(
+        blocks=out,
+        source=source,
+        version=version,
+        previous_year=previous_year,
+        kinds=tuple(kinds),
+        bands=tuple(bands),
+        by_points=by_points,
+    )
+
+
+def _fingerprint(*parts) -> str:
+    return hashlib.sha256("|".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:32]
+
+
+def _figures_state(campaign: Campaign) -> tuple:
+    """One aggregate over the campaign's submissions, with the latest published version number."""
+    weighted = Submission.points * Submission.id
+    latest = (
+        select(func.max(ResultsVersion.version))
+        .where(ResultsVersion.campaign_id == campaign.id)
+        .scalar_subquery()
+    )
+    return tuple(
+        db.session.execute(
+            select(
+                func.count(),
+                func.max(Submission.updated_at),
+                # Sums of the figures catch two changes within the clock's resolution.
+                func.sum(Submission.points),
+                func.sum(weighted),
+                func.sum(func.coalesce(Submission.index, 0)),
+                func.sum(func.coalesce(Submission.appraised_points, -1)),
+                func.sum(Submission.self_points),
+                func.sum(Submission.survey_points),
+                func.sum(Submission.max_points),
+                latest,
+            ).where(Submission.campaign_id == campaign.id)
+        ).one()
+    )
+
+
+def etag(campaign: Campaign) -> str:
+    """A cheap fingerprint of everything the live ranking shows (one query)."""
+    return _fingerprint(campaign.id, *_figures_state(campaign))
+
+
+def document_etag(campaign: Campaign) -> str:
+    """A fingerprint of the live results document: the stored figures and every entry's version.
+
+    The document is computed from the entries (areas included), so a change that leaves a unit's
+    totals equal still changes the fingerprint: every write of an entry bumps its version.
+    """
+    entries = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(Entry.version), 0), func.max(Entry.id))
+        .join(Submission, Entry.submission_id == Submission.id)
+        .where(Submission.campaign_id == campaign.id)
+    ).one()
+    return _fingerprint("document", etag(campaign), *entries)
