@@ -6,7 +6,7 @@ import logging
 import smtplib
 import ssl
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate, make_msgid
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 
 from flask import current_app, has_request_context, render_template, request
 from flask_babel import gettext as _
@@ -55,7 +55,9 @@ def compose(user: User, message: str, link: str | None) -> EmailMessage:
     mail["From"] = cfg["MAIL_FROM"]
     mail["To"] = formataddr((user.full_name, user.email))
     mail["Date"] = formatdate(localtime=True)
-    mail["Message-ID"] = make_msgid(domain=str(cfg["MAIL_FROM"]).rpartition("@")[2] or None)
+    # MAIL_FROM may carry a display name ("Reform <reform@example.gov.vn>").
+    sender = parseaddr(str(cfg["MAIL_FROM"]))[1]
+    mail["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     mail.set_content(render_template("emails/notice.txt", **context))
     mail.add_alternative(render_template("emails/notice.html", **context), subtype="html")
     return mail
@@ -73,7 +75,8 @@ def _connect() -> smtplib.SMTP:
         if _flag(cfg.get("MAIL_USE_TLS")):
             smtp.starttls(context=ssl.create_default_context())
     if cfg.get("MAIL_USERNAME"):
-        smtp.login(cfg["MAIL_USERNAME"], cfg.get("MAIL_PASSWORD") or "")
+        # REFORM_MAIL_PASSWORD=123456 arrives as a number: the environment's values are JSON.
+        smtp.login(str(cfg["MAIL_USERNAME"]), str(cfg.get("MAIL_PASSWORD") or ""))
     return smtp
 
 

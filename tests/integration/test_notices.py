@@ -439,3 +439,50 @@ def test_no_mail_server_configured_sends_nothing(make_app, users, submission, in
         assert sent.notices == 4 and sent.mails == 0
         db.session.remove()
     assert inbox.messages == []
+
+
+# A test server: authentication without TLS is what it is meant to check here.
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_sender_with_a_display_name_and_a_numeric_password(make_app, users, submission):
+    """MAIL_FROM may name the sender; REFORM_MAIL_PASSWORD=123456 arrives as a number."""
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and auth_data.password == b"123456"
+        return AuthResult(success=ok)
+
+    inbox = Inbox()
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=free_port(),
+        authenticator=authenticate,
+        auth_require_tls=False,
+        auth_required=True,
+    )
+    controller.start()
+    try:
+        application = make_app(
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=controller.port,
+            MAIL_USERNAME="reform",
+            MAIL_PASSWORD=123456,
+            MAIL_FROM="Cải cách hành chính <reform@cchc.example.gov.vn>",
+        )
+        with application.app_context():
+            version = ResultsVersion(
+                campaign_id=submission.campaign_id, version=1, payload="{}", content_hash="0" * 64
+            )
+            db.session.add(version)
+            for user in users.values():
+                db.session.merge(user).email = f"{user.username}@example.gov.vn"
+            db.session.commit()
+            campaign = db.session.get(Submission, submission.id).campaign
+            sent = notices.published(campaign, version)
+            assert sent.mails == 4
+            mail = inbox.messages[0]
+            assert mail["Message-ID"].endswith("@cchc.example.gov.vn>")
+            assert "reform@cchc.example.gov.vn" in mail["From"]
+            db.session.remove()
+    finally:
+        controller.stop()
