@@ -330,6 +330,14 @@ def report_context(submission) -> dict:
 
 
 @bp.app_template_global()
+def explanation_past_due(request) -> bool:
+    """Whether an explanation request's deadline has passed."""
+    from reform.services.appraisal import past_due
+
+    return past_due(request)
+
+
+@bp.app_template_global()
 def evidence_editable(submission, criterion) -> bool:
     """Whether the current user may add or remove evidence on this criterion now."""
     return service.evidence_permission(submission, criterion, current_user)[0] is None

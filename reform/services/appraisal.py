@@ -217,6 +217,11 @@ def open_request(submission: Submission, criterion_id: int) -> ExplanationReques
     )
 
 
+def past_due(request: ExplanationRequest) -> bool:
+    """Whether the request's deadline has passed (the unit can no longer answer it)."""
+    return request.due_on is not None and request.due_on < today()
+
+
 def request_explanation(
     submission: Submission, code: str, *, message: str, due_on: date | None, actor: User
 ) -> ExplanationRequest:
@@ -272,6 +277,14 @@ def answer_explanation(
     refusal = answer_refusal(actor, submission, request)
     if refusal:
         raise PermissionError(refusal)
+    if past_due(request):
+        raise EntryRefused(
+            "answer",
+            _(
+                "The deadline (%(day)s) has passed; ask the council to request it again.",
+                day=fmt_date(request.due_on),
+            ),
+        )
     if not (answer or "").strip():
         raise EntryRefused("answer", _("Write the explanation."))
     request.answer = answer.strip()

@@ -67,9 +67,11 @@ def evidence_permission(
         and user.has_role(OFFICER, HEAD)
         and user.unit_id == submission.unit_id
     ):
-        from reform.services.appraisal import open_request
+        from reform.services.appraisal import open_request, past_due
 
-        if open_request(submission, criterion.id) is not None:
+        request = open_request(submission, criterion.id)
+        # After its deadline the criterion closes to the unit again.
+        if request is not None and not past_due(request):
             return None, EXPLANATION
     return refusal, SELF
 

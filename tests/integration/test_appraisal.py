@@ -195,3 +195,38 @@ def test_appraised_values_are_audited(login_as, submitted, users):
     assert event.to_points == "1.00" and event.actor_id == users["evaluator"].id
     assert event.reason == "Chỉ một sáng kiến được công nhận"
     assert Decimal(fresh(submitted).appraised_points) == Decimal(fresh(submitted).self_points) - 1
+
+
+def test_explanation_past_its_deadline_cannot_be_answered(login_as, submitted):
+    evaluator, officer = login_as("evaluator"), login_as("officer")
+    r = evaluator.post(
+        f"/appraisal/{submitted.id}/criteria/2.1/explanations",
+        data={"message": "Bổ sung sổ theo dõi", "due_on": today().isoformat()},
+    )
+    assert r.status_code == 303
+    request = db.session.scalar(select(ExplanationRequest))
+    # The deadline passes: the answer form gives way to a notice and a late answer is refused.
+    request.due_on = today() - timedelta(days=1)
+    db.session.commit()
+    page = officer.get(f"/assessments/{submitted.id}?area=2").get_data(as_text=True)
+    assert f'id="answer-{request.id}"' not in page
+    assert "ask the council to request it again" in page or "đề nghị Hội đồng" in page
+    r = officer.post(
+        f"/assessments/{submitted.id}/explanations/{request.id}/answer",
+        data={"answer": "Muộn"},
+    )
+    assert r.status_code == 422
+    db.session.rollback()
+    assert db.session.get(ExplanationRequest, request.id).status == "open"
+    assert db.session.get(ExplanationRequest, request.id).answer is None
+    # The council decides it and may ask again with a new deadline.
+    r = evaluator.post(
+        f"/appraisal/{submitted.id}/explanations/{request.id}/decide",
+        data={"decision": "Quá hạn, yêu cầu lại"},
+    )
+    assert r.status_code == 303
+    r = evaluator.post(
+        f"/appraisal/{submitted.id}/criteria/2.1/explanations",
+        data={"message": "Gửi lại", "due_on": (today() + timedelta(days=2)).isoformat()},
+    )
+    assert r.status_code == 303
