@@ -46,6 +46,7 @@ def register(app: Flask) -> None:
         export_framework,
         create_campaign,
         import_scores,
+        import_history,
         recompute,
         remind,
         publish,
@@ -290,6 +291,24 @@ def import_scores(campaign_code: str, file: Path, stage: str) -> None:
     )
 
 
+@click.command("import-history")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--framework", "framework_code", required=True, help="Framework code, e.g. PAR-DEPT.")
+@with_appcontext
+def import_history(file: Path, framework_code: str) -> None:
+    """Store past years' published results (year, unit_code, points, index, rank); all or none."""
+    from reform.services.history import import_history as run_import
+
+    report = run_import(file.read_bytes(), framework_code=framework_code, filename=file.name)
+    if not report.ok:
+        db.session.rollback()
+        for line, message in report.errors:
+            where = f"{file.name}:{line}" if line else file.name
+            click.echo(f"{where}: {message}", err=True)
+        raise click.ClickException(f"{len(report.errors)} error(s); nothing was stored.")
+    click.echo(f"{report.stored} rows stored ({framework_code}, {file.name}).")
+
+
 @click.command("recompute")
 @click.argument("campaign_code")
 @click.option("--check", is_flag=True, help="Only report stored figures that differ.")
@@ -340,10 +359,14 @@ def remind(days: int, dry_run: bool) -> None:
     if not campaigns:
         click.echo(f"No campaign closes its self-assessment on {closes:%d/%m/%Y}.")
         return
-    people = mails = 0
+    people = mails = skipped = 0
     for campaign in campaigns:
         for sent in deadline_soon(campaign, days, dry_run=dry_run):
-            names = ", ".join(u.username for u in sent.recipients) or "-"
+            if not sent.recipients:
+                # Already reminded today, or the unit has no account: nothing to report per unit.
+                skipped += 1
+                continue
+            names = ", ".join(u.username for u in sent.recipients)
             verb = "would remind" if dry_run else "reminded"
             click.echo(f"{campaign.code} {sent.submission.unit.code}: {verb} {names}")
             people += len(sent.recipients)
@@ -352,6 +375,8 @@ def remind(days: int, dry_run: bool) -> None:
         click.echo(f"Dry run: {people} people would be reminded; nothing sent.")
     else:
         click.echo(f"Reminded {people} people ({mails} e-mails) for {len(campaigns)} campaign(s).")
+    if skipped:
+        click.echo(f"{skipped} unit(s) had nobody left to remind today.")
 
 
 @click.command("publish")

@@ -259,6 +259,7 @@ def test_remind_sends_once_a_day_to_units_not_yet_submitted(
     again = runner.invoke(args=["remind"])
     assert again.exit_code == 0, again.output
     assert "Reminded 0 people" in again.output
+    assert "STP" not in again.output and "1 unit(s) had nobody left to remind" in again.output
     assert len(inbox.messages) == 2
     assert len(notices_of(users["officer"], "deadline")) == 1
 
