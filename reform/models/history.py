@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, UniqueConstraint, func
+from sqlalchemy import ForeignKey, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reform.extensions import db
+from reform.models.types import Figure
 from reform.models.units import Unit
 
 
@@ -22,8 +23,8 @@ class HistoricalResult(db.Model):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     framework_code: Mapped[str] = mapped_column(String(40), index=True)
     year: Mapped[int]
-    points: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
-    index: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    points: Mapped[Decimal | None] = mapped_column(Figure())
+    index: Mapped[Decimal | None] = mapped_column(Figure())
     rank: Mapped[int | None]
     source: Mapped[str] = mapped_column(String(200))
     imported_at: Mapped[datetime] = mapped_column(server_default=func.now())

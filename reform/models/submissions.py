@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint, func
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reform.extensions import db
 from reform.models.campaigns import Campaign
 from reform.models.frameworks import Criterion
+from reform.models.types import Figure
 from reform.models.units import Block, Unit
 from reform.models.users import User
 
@@ -47,18 +48,18 @@ class Submission(db.Model):
     submitted_at: Mapped[datetime | None]
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Stored results of the scoring core, refreshed by the service on every write.
-    self_points: Mapped[Decimal] = mapped_column(Numeric(14, 4), default=Decimal(0))
-    max_points: Mapped[Decimal] = mapped_column(Numeric(14, 4), default=Decimal(0))
-    self_index: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    self_points: Mapped[Decimal] = mapped_column(Figure(), default=Decimal(0))
+    max_points: Mapped[Decimal] = mapped_column(Figure(), default=Decimal(0))
+    self_index: Mapped[Decimal | None] = mapped_column(Figure())
     self_band: Mapped[str | None] = mapped_column(String(40))
     filled_count: Mapped[int] = mapped_column(default=0)
     applicable_count: Mapped[int] = mapped_column(default=0)
     evidence_missing_count: Mapped[int] = mapped_column(default=0)
     # The council's figures (appraised where set, else self; survey added), kept for rankings.
-    appraised_points: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
-    survey_points: Mapped[Decimal] = mapped_column(Numeric(14, 4), default=Decimal(0))
-    points: Mapped[Decimal] = mapped_column(Numeric(14, 4), default=Decimal(0))
-    index: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    appraised_points: Mapped[Decimal | None] = mapped_column(Figure())
+    survey_points: Mapped[Decimal] = mapped_column(Figure(), default=Decimal(0))
+    points: Mapped[Decimal] = mapped_column(Figure(), default=Decimal(0))
+    index: Mapped[Decimal | None] = mapped_column(Figure())
     band: Mapped[str | None] = mapped_column(String(40))
     appraised_count: Mapped[int] = mapped_column(default=0)
     appraisal_closed_at: Mapped[datetime | None]
@@ -93,7 +94,7 @@ class Entry(db.Model):
     stage: Mapped[str] = mapped_column(String(12))
     # The rule's raw input exactly as the contract writes it ("yes", "12/15", "na", "0.75").
     value: Mapped[str | None] = mapped_column(String(200))
-    points: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    points: Mapped[Decimal | None] = mapped_column(Figure())
     note: Mapped[str | None] = mapped_column(Text)
     # Why required evidence is missing (giải trình); a reason is also required for N/A.
     explanation: Mapped[str | None] = mapped_column(Text)

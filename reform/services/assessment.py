@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -540,5 +540,8 @@ def _same(a, b) -> bool:
     if isinstance(a, Decimal) or isinstance(b, Decimal):
         if a is None or b is None:
             return False
-        return Decimal(a).quantize(STORED_SCALE) == Decimal(b).quantize(STORED_SCALE)
+        # Half up, as the Figure column type rounds before writing.
+        return Decimal(a).quantize(STORED_SCALE, rounding=ROUND_HALF_UP) == Decimal(b).quantize(
+            STORED_SCALE, rounding=ROUND_HALF_UP
+        )
     return a == b

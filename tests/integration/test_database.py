@@ -23,3 +23,18 @@ def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(app):
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 1000
+
+
+def test_figures_are_stored_rounded_half_up_on_every_database(submission):
+    """1.78125 (a proportional ratio's exact half) reads back as 1.7813 on SQLite and PostgreSQL."""
+    from decimal import Decimal
+
+    from reform.models import Submission
+
+    submission.points = Decimal("1.78125")
+    submission.self_points = Decimal("2.00005")
+    db.session.commit()
+    db.session.expire_all()
+    stored = db.session.get(Submission, submission.id)
+    assert stored.points == Decimal("1.7813")
+    assert stored.self_points == Decimal("2.0001")
