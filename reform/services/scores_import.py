@@ -129,6 +129,16 @@ def import_scores(
     criteria = assessment.criteria_by_code(campaign.framework)
     touched: dict[str, Submission] = {}
     changes: list[tuple[Submission, str, Entry, tuple]] = []
+    # The stage's entries of the whole campaign in one query: a national file has some 360,000
+    # lines, and a query per line made the import take minutes.
+    current = {
+        (entry.submission_id, entry.criterion_id): entry
+        for entry in db.session.scalars(
+            select(Entry)
+            .join(Submission, Entry.submission_id == Submission.id)
+            .where(Submission.campaign_id == campaign.id, Entry.stage == stage)
+        )
+    }
     for item in rows:
         submission = existing.get(item.unit_code)
         if submission is None:
@@ -149,13 +159,7 @@ def import_scores(
                 to_value=item.unit_code,
                 reason=filename,
             )
-        entry = db.session.scalar(
-            select(Entry).where(
-                Entry.submission_id == submission.id,
-                Entry.criterion_id == criteria[item.code].id,
-                Entry.stage == stage,
-            )
-        )
+        entry = current.get((submission.id, criteria[item.code].id))
         if (
             entry is not None
             and entry.value == item.value
@@ -171,6 +175,7 @@ def import_scores(
                 version=0,
             )
             db.session.add(entry)
+            current[submission.id, entry.criterion_id] = entry
         before = entry.value, entry.points
         entry.value = item.value
         if item.note is not None:
