@@ -11,7 +11,15 @@ from typing import Literal
 from sqlalchemy import func, select
 
 from reform.extensions import db
-from reform.models import Block, Campaign, Entry, ResultsVersion, Submission, Unit
+from reform.models import (
+    Block,
+    Campaign,
+    Entry,
+    HistoricalResult,
+    ResultsVersion,
+    Submission,
+    Unit,
+)
 from reform.scoring import rank, round2, vi_sort_key
 from reform.services import history
 from reform.services.publication import document_of, latest_version
@@ -309,6 +317,20 @@ def _figures_state(campaign: Campaign) -> tuple:
         .where(ResultsVersion.campaign_id == campaign.id)
         .scalar_subquery()
     )
+    # The change column compares with earlier years: imported history of the framework code and
+    # any campaign's publication (an earlier campaign of the same code may be republished).
+    imported = (
+        select(
+            func.count()
+            + func.coalesce(func.sum(HistoricalResult.id), 0)
+            + func.coalesce(func.sum(HistoricalResult.points), 0)
+            + func.coalesce(func.sum(HistoricalResult.index), 0)
+            + func.coalesce(func.sum(HistoricalResult.rank * HistoricalResult.year), 0)
+        )
+        .where(HistoricalResult.framework_code == campaign.framework.code)
+        .scalar_subquery()
+    )
+    published_anywhere = select(func.max(ResultsVersion.id)).scalar_subquery()
     return tuple(
         db.session.execute(
             select(
@@ -323,6 +345,8 @@ def _figures_state(campaign: Campaign) -> tuple:
                 func.sum(Submission.survey_points),
                 func.sum(Submission.max_points),
                 latest,
+                imported,
+                published_anywhere,
             ).where(Submission.campaign_id == campaign.id)
         ).one()
     )

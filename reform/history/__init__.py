@@ -1,0 +1,1 @@
+"""Past years' published results, imported so trends start from day one."""
