@@ -66,6 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from reform.history.views import bp as history_bp
     from reform.insights.views import bp as insights_bp
     from reform.main.views import bp as main_bp
+    from reform.profile.views import bp as profile_bp
     from reform.publication.views import bp as publication_bp
     from reform.rankings.views import bp as rankings_bp
     from reform.reports.views import bp as reports_bp
@@ -88,6 +89,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         reports_bp,
         rankings_bp,
         insights_bp,
+        profile_bp,
         whatif_bp,
         history_bp,
         api_bp,

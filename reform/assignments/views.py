@@ -18,7 +18,7 @@ from reform.models.appraisal import Assignment
 from reform.models.users import ADMIN, EVALUATOR, SECRETARIAT
 from reform.security import roles_required
 from reform.services import assignments as service
-from reform.services.access import get_submission_or_404
+from reform.services.access import get_campaign_or_404, get_submission_or_404
 from reform.services.assignments import AssignmentProblem
 from reform.web import render, see_other
 
@@ -27,15 +27,6 @@ MANAGERS = (ADMIN, SECRETARIAT)
 SCOPES = ("block", "unit")
 # Spreadsheet programs run a cell that starts with one of these as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _campaign_or_404(code: str) -> Campaign:
-    campaign = db.session.scalar(
-        select(Campaign).where(Campaign.code == code).options(joinedload(Campaign.framework))
-    )
-    if campaign is None:
-        abort(404)
-    return campaign
 
 
 def _int(value: str | None) -> int | None:
@@ -83,7 +74,7 @@ def _assign_from_form(campaign: Campaign, form) -> None:
 @roles_required(*MANAGERS)
 def index(code: str):
     """Who appraises which block, unit and area; assign; recusals."""
-    campaign = _campaign_or_404(code)
+    campaign = get_campaign_or_404(code)
     errors: dict[str, str] = {}
     values = {"scope": "block"}
     if request.method == "POST":
@@ -130,7 +121,7 @@ def index(code: str):
 @roles_required(*MANAGERS)
 def remove(code: str, assignment_id: int):
     """Remove one assignment."""
-    campaign = _campaign_or_404(code)
+    campaign = get_campaign_or_404(code)
     assignment = db.session.get(Assignment, assignment_id)
     if assignment is None or assignment.campaign_id != campaign.id:
         abort(404)
@@ -148,7 +139,7 @@ def _cell(value: str) -> str:
 @roles_required(*MANAGERS)
 def recusals_csv(code: str):
     """The campaign's recusals as CSV (UTF-8 with BOM, so Excel reads the diacritics)."""
-    campaign = _campaign_or_404(code)
+    campaign = get_campaign_or_404(code)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["campaign", "unit_code", "unit_name", "evaluator", "reason", "date"])

@@ -20,21 +20,13 @@ from reform.scoring import vi_sort_key
 from reform.security import roles_required
 from reform.services import campaigns as service
 from reform.services import notices
+from reform.services.access import get_campaign_or_404
 from reform.services.phases import days_left, phase_of
 from reform.web import render, see_other
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 MANAGERS = (ADMIN, SECRETARIAT)
 STATUSES = ("draft", "pending_approval", "returned", "submitted")
-
-
-def _campaign_or_404(code: str) -> Campaign:
-    campaign = db.session.scalar(
-        select(Campaign).where(Campaign.code == code).options(joinedload(Campaign.framework))
-    )
-    if campaign is None:
-        abort(404)
-    return campaign
 
 
 def _dates(form: DatesForm) -> service.PhaseDates:
@@ -102,7 +94,7 @@ def new():
 @roles_required(*STAFF_ROLES)
 def show(code: str):
     """Per unit: status, progress, evidence missing, self figures; filter by block and status."""
-    campaign = _campaign_or_404(code)
+    campaign = get_campaign_or_404(code)
     block_id = request.args.get("block", type=int)
     status = request.args.get("status", "")
     stmt = (
@@ -151,7 +143,7 @@ def show(code: str):
 @roles_required(*MANAGERS)
 def remind(code: str):
     """Send a reminder to the people of every unit that has not submitted yet."""
-    campaign = _campaign_or_404(code)
+    campaign = get_campaign_or_404(code)
     sent, units = notices.self_assessment_reminder(campaign)
     flash(
         _("Reminder sent to %(people)s people in %(units)s units.", people=sent, units=units),
@@ -164,7 +156,7 @@ def remind(code: str):
 @roles_required(*MANAGERS)
 def settings(code: str):
     """Phase dates, bands per block, and participants."""
-    campaign = _campaign_or_404(code)
+    campaign = get_campaign_or_404(code)
     form = DatesForm(obj=campaign if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
@@ -232,7 +224,7 @@ def parse_bands_text(text: str) -> list[dict] | None:
 @roles_required(*MANAGERS)
 def block_bands(code: str, block_id: int):
     """Override the band thresholds for one block (empty restores the framework's)."""
-    campaign = _campaign_or_404(code)
+    campaign = get_campaign_or_404(code)
     try:
         service.set_block_bands(
             campaign, block_id, parse_bands_text(request.form.get("bands", "")), actor=current_user
@@ -248,7 +240,7 @@ def block_bands(code: str, block_id: int):
 @roles_required(*MANAGERS)
 def add_participant(code: str):
     """Let one more unit take part."""
-    campaign = _campaign_or_404(code)
+    campaign = get_campaign_or_404(code)
     unit = db.session.get(Unit, request.form.get("unit_id", type=int) or 0)
     if unit is None:
         abort(404)
@@ -266,7 +258,7 @@ def add_participant(code: str):
 @roles_required(*MANAGERS)
 def remove_participant(code: str, submission_id: int):
     """Take out a unit that has entered nothing."""
-    campaign = _campaign_or_404(code)
+    campaign = get_campaign_or_404(code)
     submission = db.session.get(Submission, submission_id)
     if submission is None or submission.campaign_id != campaign.id:
         abort(404)

@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from reform.extensions import db
 from reform.i18n import fmt_number
@@ -19,7 +18,7 @@ from reform.security import roles_required
 from reform.services import appeals as appeal_service
 from reform.services import publication as service
 from reform.services import survey as survey_service
-from reform.services.access import get_submission_or_404
+from reform.services.access import get_campaign_or_404, get_submission_or_404
 from reform.services.assessment import parsed_framework
 from reform.services.phases import phase_of
 from reform.web import render, see_other
@@ -38,15 +37,6 @@ def decimal_text(value: str | None) -> str:
         return fmt_number(Decimal(str(value)))
     except InvalidOperation:
         return str(value)
-
-
-def _campaign_or_404(code: str) -> Campaign:
-    campaign = db.session.scalar(
-        select(Campaign).where(Campaign.code == code).options(joinedload(Campaign.framework))
-    )
-    if campaign is None:
-        abort(404)
-    return campaign
 
 
 def _submission_of(campaign: Campaign, submission_id: int) -> Submission:
@@ -90,7 +80,7 @@ def _campaign_blocks(campaign: Campaign) -> list[Block]:
 @roles_required(*MANAGERS)
 def survey(code: str):
     """Survey points of every participant unit, one grid (a card per unit on a phone)."""
-    campaign = _campaign_or_404(code)
+    campaign = get_campaign_or_404(code)
     source = request.form if request.method == "POST" else request.args
     block_id = source.get("block", type=int)
     page = max(source.get("page", default=1, type=int) or 1, 1)
@@ -170,14 +160,14 @@ def _readiness_page(campaign: Campaign, status: int = 200, error: str | None = N
 @roles_required(*MANAGERS)
 def publish_page(code: str):
     """The readiness checklist by unit, closing appraisal, and the Publish button."""
-    return _readiness_page(_campaign_or_404(code))
+    return _readiness_page(get_campaign_or_404(code))
 
 
 @bp.post("/campaigns/<code>/publish")
 @roles_required(*MANAGERS)
 def publish(code: str):
     """Publish version 1 of the results when everything is ready."""
-    campaign = _campaign_or_404(code)
+    campaign = get_campaign_or_404(code)
     try:
         version = service.publish(
             campaign, actor=current_user, reason=request.form.get("reason", "")
@@ -193,7 +183,7 @@ def publish(code: str):
 @roles_required(*MANAGERS)
 def close_appraisal(code: str, submission_id: int):
     """Close the appraisal of one unit; its appraised values become read-only."""
-    campaign = _campaign_or_404(code)
+    campaign = get_campaign_or_404(code)
     submission = _submission_of(campaign, submission_id)
     try:
         service.close_appraisal(submission, actor=current_user)
@@ -208,7 +198,7 @@ def close_appraisal(code: str, submission_id: int):
 @roles_required(*MANAGERS)
 def reopen_appraisal(code: str, submission_id: int):
     """Reopen a closed appraisal before publication, with the reason."""
-    campaign = _campaign_or_404(code)
+    campaign = get_campaign_or_404(code)
     submission = _submission_of(campaign, submission_id)
     try:
         service.reopen_appraisal(
@@ -419,14 +409,14 @@ def _appeals_page(campaign: Campaign, status: int = 200, errors=None, error_for=
 @roles_required(*MANAGERS)
 def appeals(code: str):
     """The council's list of appeals: waiting ones to decide, decided ones with the decision."""
-    return _appeals_page(_campaign_or_404(code))
+    return _appeals_page(get_campaign_or_404(code))
 
 
 @bp.post("/campaigns/<code>/appeals/<int:appeal_id>/decide")
 @roles_required(*MANAGERS)
 def decide_appeal(code: str, appeal_id: int):
     """Accept an appeal with the new value, or reject it with the reason."""
-    campaign = _campaign_or_404(code)
+    campaign = get_campaign_or_404(code)
     appeal = db.session.get(Appeal, appeal_id)
     if appeal is None or appeal.submission.campaign_id != campaign.id:
         abort(404)
@@ -455,7 +445,7 @@ def decide_appeal(code: str, appeal_id: int):
 @roles_required(*MANAGERS)
 def republish(code: str):
     """Publish a new version after decisions, with its change log."""
-    campaign = _campaign_or_404(code)
+    campaign = get_campaign_or_404(code)
     try:
         version = appeal_service.republish(
             campaign, actor=current_user, reason=request.form.get("reason", "")

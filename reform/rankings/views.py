@@ -6,7 +6,7 @@ import hashlib
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from flask import Blueprint, Response, abort, make_response, render_template, request, url_for
+from flask import Blueprint, Response, make_response, render_template, request, url_for
 from flask_babel import format_time, get_locale
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -17,21 +17,13 @@ from reform.models import Block, Campaign
 from reform.models.users import STAFF_ROLES
 from reform.security import roles_required
 from reform.services import rankings as service
+from reform.services.access import get_campaign_or_404
 from reform.services.phases import phase_of
 from reform.services.publication import latest_version
 from reform.web import is_htmx, render
 
 bp = Blueprint("rankings", __name__, url_prefix="/rankings")
 POLL_SECONDS = 5
-
-
-def _campaign_or_404(code: str) -> Campaign:
-    campaign = db.session.scalar(
-        select(Campaign).where(Campaign.code == code).options(joinedload(Campaign.framework))
-    )
-    if campaign is None:
-        abort(404)
-    return campaign
 
 
 def _choices(campaign: Campaign) -> dict:
@@ -135,7 +127,7 @@ def index():
 @roles_required(*STAFF_ROLES)
 def show(code: str):
     """A campaign's ranking per block, live (updated as scores are saved) or as published."""
-    campaign = _campaign_or_404(code)
+    campaign = get_campaign_or_404(code)
     choices = _choices(campaign)
     latest = latest_version(campaign)
     wanted = request.args.get("view")
@@ -154,7 +146,7 @@ def show(code: str):
 @roles_required(*STAFF_ROLES)
 def live(code: str):
     """The live results region: 304 without a body while nothing it shows has changed."""
-    campaign = _campaign_or_404(code)
+    campaign = get_campaign_or_404(code)
     choices = _choices(campaign)
     tag = _fragment_etag(campaign, choices)
     if request.if_none_match.contains(tag):

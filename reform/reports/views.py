@@ -10,28 +10,18 @@ from flask import Blueprint, Response, abort, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from reform.extensions import db
-from reform.models import Campaign, Unit
+from reform.models import Unit
 from reform.models.users import ADMIN, EVALUATOR, LEADER, SECRETARIAT
 from reform.security import roles_required
 from reform.services import official
-from reform.services.access import can_see_unit
+from reform.services.access import can_see_unit, get_campaign_or_404
 from reform.web import render
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 READERS = (ADMIN, SECRETARIAT, LEADER, EVALUATOR)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _campaign_or_404(code: str) -> Campaign:
-    campaign = db.session.scalar(
-        select(Campaign).where(Campaign.code == code).options(joinedload(Campaign.framework))
-    )
-    if campaign is None:
-        abort(404)
-    return campaign
 
 
 def _ascii_filename(text: str) -> str:
@@ -59,7 +49,7 @@ def _file_name(report: official.OfficialReport, *parts: str) -> str:
 @roles_required(*READERS)
 def campaign(code: str):
     """The campaign's results in the official document layout, for the browser's print."""
-    report = official.official_report(_campaign_or_404(code))
+    report = official.official_report(get_campaign_or_404(code))
     return render("reports/campaign.html", report=report, pdf=False)
 
 
@@ -69,7 +59,7 @@ def campaign_pdf(code: str):
     """The same report as an A4 PDF file."""
     from reform.services.pdf import render_pdf
 
-    report = official.official_report(_campaign_or_404(code))
+    report = official.official_report(get_campaign_or_404(code))
     pdf = render_pdf(render_template("reports/campaign.html", report=report, pdf=True))
     return _download(pdf, "application/pdf", _file_name(report, _("Results")), ".pdf")
 
@@ -78,7 +68,7 @@ def campaign_pdf(code: str):
 @roles_required(*READERS)
 def results_xlsx(code: str):
     """The results workbook in the official layout: a sheet per block and a sheet of bands."""
-    report = official.official_report(_campaign_or_404(code))
+    report = official.official_report(get_campaign_or_404(code))
     name = _file_name(report, _("Results"))
     return _download(official.official_xlsx(report), XLSX, name, ".xlsx")
 
@@ -87,14 +77,14 @@ def results_xlsx(code: str):
 @roles_required(*READERS)
 def results_csv(code: str):
     """The results as CSV (UTF-8 with BOM), with area indices and the publication status."""
-    report = official.official_report(_campaign_or_404(code))
+    report = official.official_report(get_campaign_or_404(code))
     name = _file_name(report, _("Results"))
     return _download(official.official_csv(report), "text/csv; charset=utf-8", name, ".csv")
 
 
 def _unit_report(code: str, unit_code: str) -> official.UnitReport:
     """The unit's report if this user may see the unit and it takes part; otherwise 404."""
-    campaign = _campaign_or_404(code)
+    campaign = get_campaign_or_404(code)
     unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
     if unit is None or not can_see_unit(current_user, unit):
         abort(404)

@@ -21,6 +21,14 @@ from reform.scoring.framework import (
     parse_framework,
     parse_values,
 )
+from reform.scoring.insights import (
+    HEAT_LEVELS,
+    CriterionLoss,
+    criterion_losses,
+    criterion_order,
+    heat_level,
+    share_of,
+)
 from reform.scoring.numbers import fmt2, round2
 from reform.scoring.ranking import Entry, Ranked, rank, vi_sort_key
 from reform.scoring.rules import (
@@ -38,15 +46,30 @@ from reform.scoring.rules import (
 )
 from reform.scoring.stats import average
 from reform.scoring.values import NA, STAGES, NotApplicable, Ratio, Stage, Value, ValueProblem
+from reform.scoring.whatif import (
+    Carried,
+    Dropped,
+    Shift,
+    Standing,
+    Weighted,
+    area_maxima,
+    carry_over,
+    compare,
+    weigh,
+)
 
 __all__ = [
+    "HEAT_LEVELS",
     "NA",
     "RULE_TYPES",
     "STAGES",
     "AreaScore",
     "Band",
+    "Carried",
     "ChoiceRule",
+    "CriterionLoss",
     "DeductionRule",
+    "Dropped",
     "Entry",
     "Framework",
     "FrameworkError",
@@ -62,24 +85,35 @@ __all__ = [
     "RatioRule",
     "Rule",
     "Scorecard",
+    "Shift",
     "Stage",
+    "Standing",
     "SurveyRule",
     "Tier",
     "UnitResult",
     "Value",
     "ValueProblem",
+    "Weighted",
     "YesNoRule",
+    "area_maxima",
     "average",
     "band_for",
+    "carry_over",
     "combine",
+    "compare",
+    "criterion_losses",
+    "criterion_order",
     "evaluate",
     "fmt2",
     "framework_to_dict",
+    "heat_level",
     "parse_bands",
     "parse_framework",
     "parse_values",
     "rank",
     "round2",
     "score",
+    "share_of",
     "vi_sort_key",
+    "weigh",
 ]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import abort
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from reform.extensions import db
-from reform.models import Unit, User
+from reform.models import Campaign, Unit, User
 from reform.models.users import STAFF_ROLES
 
 
@@ -49,3 +51,13 @@ def get_submission_or_404(submission_id: int, *, for_user: User):
     if submission is None or not can_see_submission(for_user, submission):
         abort(404)
     return submission
+
+
+def get_campaign_or_404(code: str) -> Campaign:
+    """The campaign with this code, its framework loaded; 404 if there is none."""
+    campaign = db.session.scalar(
+        select(Campaign).where(Campaign.code == code).options(joinedload(Campaign.framework))
+    )
+    if campaign is None:
+        abort(404)
+    return campaign

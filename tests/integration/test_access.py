@@ -206,6 +206,21 @@ EXPECTED = {
     "rankings.index": ("GET", "/rankings/", STAFF),
     "rankings.show": ("GET", "/rankings/{campaign}", STAFF),
     "rankings.live": ("GET", "/rankings/{campaign}/live", STAFF),
+    # What-if: the secretariat and leaders (and admin), not evaluators; nothing is saved.
+    "whatif.show": ("GET", "/rankings/{campaign}/what-if", {"admin", "secretariat", "leader"}),
+    # A unit's profile: staff see every participant, a unit's people only their own (STP).
+    "profile.show": ("GET", "/rankings/{campaign}/units/STP", UNIT_AND_STAFF),
+    "insights.heatmap": ("GET", "/rankings/{campaign}/heatmap", STAFF),
+    # Past years' results: leaders read them, the managers import and delete (no year 2001
+    # was imported: the managers reach the route and get 404, the others 403).
+    "history.index": ("GET", "/history/", {"admin", "secretariat", "leader"}),
+    "history.sample": ("GET", "/history/sample.csv", {"admin", "secretariat", "leader"}),
+    "history.import_page": ("GET", "/history/import", MANAGERS),
+    "history.delete_year": (
+        "POST",
+        "/history/RULES/2001/delete",
+        {**dict.fromkeys(WHO, (403,)), ANON: "login", "admin": (404,), "secretariat": (404,)},
+    ),
     # Unpublished results exist only for staff: the public and the units get 404, not a login.
     "api.campaign_results_json": (
         "GET",

@@ -422,3 +422,22 @@ def test_the_page_formats_figures_as_the_number_filter(app, locale):
     with app.test_request_context(), force_locale(locale):
         number = number_formatter()
         assert [number(v) for v in values] == [fmt_number(v) for v in values]
+
+
+def test_importing_history_changes_the_live_fingerprint(live_campaign):
+    """An open ranking shows the change column as soon as last year's results are imported."""
+    from reform.services.rankings import etag
+
+    before = etag(live_campaign)
+    import_history()
+    after = etag(live_campaign)
+    assert after != before
+    assert etag(live_campaign) == after
+
+
+@pytest.mark.parametrize(("who", "what_if"), [("leader", True), ("evaluator", False)])
+def test_ranking_page_links_the_heat_map_what_if_and_outputs(live_campaign, login_as, who, what_if):
+    html = login_as(who).get("/rankings/PAR-LIVE").get_data(as_text=True)
+    assert 'href="/rankings/PAR-LIVE/heatmap"' in html
+    assert 'href="/reports/PAR-LIVE/results.xlsx"' in html
+    assert ('href="/rankings/PAR-LIVE/what-if"' in html) is what_if

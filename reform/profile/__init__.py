@@ -1,0 +1,1 @@
+"""A unit's profile: its figure over the years, its areas against the block, its criteria."""

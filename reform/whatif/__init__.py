@@ -1,0 +1,1 @@
+"""What-if: a campaign ranked under another framework version, weights or bands."""
