@@ -121,10 +121,12 @@ def explanation_requested(request) -> Sent:
             message=request.message,
         )
 
+    # Straight to the criterion: the form shows one area at a time.
+    area = _area_of(submission, code)
     return deliver(
         unit_people(submission.unit_id),
         EXPLANATION_REQUESTED,
-        f"/assessments/{submission.id}",
+        f"/assessments/{submission.id}?area={area}#c-{code}",
         message,
     )
 
@@ -142,9 +144,15 @@ def explanation_answered(request) -> Sent:
             campaign=submission.campaign.name,
         )
 
-    return deliver(
-        [request.requested_by], EXPLANATION_ANSWERED, f"/appraisal/{submission.id}", message
-    )
+    link = f"/appraisal/{submission.id}?area={_area_of(submission, code)}#a-{code}"
+    return deliver([request.requested_by], EXPLANATION_ANSWERED, link, message)
+
+
+def _area_of(submission: Submission, code: str) -> str:
+    """The top-level area holding a criterion, for links to the page that shows it."""
+    from reform.services.appraisal import area_of
+
+    return area_of(submission, code)
 
 
 def _local_day_start_utc() -> datetime:

@@ -325,7 +325,8 @@ def test_explanation_requested_and_answered(users, submission, mailboxes, inbox)
     # Outside a request (a command, a service call) links start at the default address.
     assert f"http://localhost:5000/assessments/{submission.id}" in body
     [note] = notices_of(users["head"], "explanation")
-    assert note.link == f"/assessments/{submission.id}"
+    # The link opens the criterion's area at the criterion.
+    assert note.link == f"/assessments/{submission.id}?area=1#c-1.1"
     assert notices_of(users["other_officer"]) == []
 
     inbox.clear()
@@ -337,7 +338,7 @@ def test_explanation_requested_and_answered(users, submission, mailboxes, inbox)
     assert mail["X-Envelope-To"] == mailboxes["evaluator"]
     assert mail["Subject"] == "Sở Tư pháp đã giải trình tiêu chí 1.1 của Kỳ đánh giá thử."
     [note] = notices_of(users["evaluator"], "explanation_answer")
-    assert note.link == f"/appraisal/{submission.id}"
+    assert note.link == f"/appraisal/{submission.id}?area=1#a-1.1"
 
 
 def test_explanation_request_in_english(users, submission, mailboxes, inbox):
