@@ -107,8 +107,19 @@ def _empty_tables() -> None:
     tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            # DELETE costs a few milliseconds on near-empty tables where TRUNCATE costs about
+            # 100 (a minute and more over the suite). Replica mode lifts the append-only and
+            # foreign-key triggers for this transaction only; identities restart as TRUNCATE's
+            # RESTART IDENTITY did.
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            for table in tables:
+                conn.execute(table.delete())
+            restarts = ", ".join(
+                f"setval(pg_get_serial_sequence('\"{t.name}\"', 'id'), 1, false)"
+                for t in tables
+                if "id" in t.c
+            )
+            conn.execute(text(f"SELECT {restarts}"))
         else:
             # The append-only triggers are lifted only here, to empty the log between tests.
             from reform.models.audit import SQLITE_TRIGGERS
