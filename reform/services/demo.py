@@ -459,13 +459,20 @@ def _attach_evidence(submission: Submission, codes: list[str], user: User) -> No
     """The unit attaches its documents to these criteria, one file each."""
     from werkzeug.datastructures import FileStorage
 
-    from reform.services.evidence import attach
+    from reform.services.evidence import attach_each
 
+    if not codes:
+        return
     criteria = criteria_by_code(submission.campaign.framework)
     content = _evidence_pdf()
-    for code in codes:
-        upload = FileStorage(io.BytesIO(content), filename=f"tai-lieu-kiem-chung-{code}.pdf")
-        attach(submission, criteria[code], upload, user=user)
+    files = [
+        (
+            criteria[code],
+            FileStorage(io.BytesIO(content), filename=f"tai-lieu-kiem-chung-{code}.pdf"),
+        )
+        for code in codes
+    ]
+    attach_each(submission, files, user=user)
 
 
 def _self_assess(

@@ -269,19 +269,28 @@ def attach_all(
     submission: Submission, criterion: Criterion, uploads: Iterable[FileStorage], *, user: User
 ) -> list[Evidence]:
     """Attach every file or none: all are checked before anything is written."""
-    refusal, stage = evidence_permission(submission, criterion, user)
-    if refusal:
-        raise PermissionError(refusal)
-    if not criterion_accepts_evidence(submission, criterion):
-        raise LookupError(criterion.code if criterion else None)
     uploads = [u for u in uploads if u is not None and (u.filename or "").strip()]
     if not uploads:
         raise EvidenceRefused(_("Choose at least one file."))
     if len(uploads) > MAX_FILES_PER_UPLOAD:
         raise EvidenceRefused(_("At most %(num)s files at a time.", num=MAX_FILES_PER_UPLOAD))
+    return attach_each(submission, [(criterion, upload) for upload in uploads], user=user)
+
+
+def attach_each(
+    submission: Submission, files: list[tuple[Criterion, FileStorage]], *, user: User
+) -> list[Evidence]:
+    """Attach files to criteria of one submission, all or none, with one recount at the end."""
+    stages = {}
+    for criterion in {c for c, _upload in files}:
+        refusal, stages[criterion.id] = evidence_permission(submission, criterion, user)
+        if refusal:
+            raise PermissionError(refusal)
+        if not criterion_accepts_evidence(submission, criterion):
+            raise LookupError(criterion.code if criterion else None)
     max_bytes = int(current_app.config["EVIDENCE_MAX_BYTES"])
     checked, problems = [], []
-    for upload in uploads:
+    for criterion, upload in files:
         name = safe_filename(upload.filename or "")
         # One byte more than allowed is enough to know the file is too large.
         data = upload.stream.read(max_bytes + 1)
@@ -290,12 +299,13 @@ def attach_all(
         except EvidenceRefused as refused:
             problems.append(refused.message)
         else:
-            checked.append((name, data, mime))
+            checked.append((criterion, name, data, mime))
     if problems:
         raise EvidenceRefused(" ".join(problems))
     added = []
-    for name, data, mime in checked:
+    for criterion, name, data, mime in checked:
         stored = _store_checked(data, mime)
+        stage = stages[criterion.id]
         evidence = Evidence(
             submission_id=submission.id,
             criterion_id=criterion.id,

@@ -389,7 +389,7 @@ def test_command_lists_every_error_and_stores_nothing(runner, tmp_path, units, r
 # ---- the demo --------------------------------------------------------------------------------
 
 
-def test_demo_imports_two_earlier_years_per_series(runner, app):
+def test_demo_imports_two_earlier_years_per_series_the_same_on_every_run(runner, app):
     from reform.services.demo import COMMUNES, DEPARTMENTS, WARDS
 
     assert runner.invoke(args=["demo"]).exit_code == 0
@@ -413,11 +413,7 @@ def test_demo_imports_two_earlier_years_per_series(runner, app):
     assert sorted(commune_2024[c].rank for c in wards)[0] == 1
     assert sorted(f.rank for c, f in commune_2024.items() if c not in wards)[0] == 1
 
-
-def test_demo_history_is_the_same_on_every_run(app):
-    from reform.services.demo import load_demo
-
-    load_demo()
+    # The same figures on every run (checked on the same load: a demo load takes seconds).
     first = stored()
     db.session.execute(HistoricalResult.__table__.delete())
     db.session.commit()
