@@ -688,3 +688,34 @@ def test_block_shows_size_uploader_and_remove_form(login_as, submission, criteri
     assert 'name="files"' in html and "multiple" in html and "accept=" in html
     assert "<script" not in html and "style=" not in html
     assert response.headers["Vary"] and "HX-Request" in response.headers["Vary"]
+
+
+def test_attach_each_stores_files_on_several_criteria_or_none(submission, criteria, users):
+    from werkzeug.datastructures import FileStorage
+
+    from reform.services.evidence import EvidenceRefused, attach_each
+
+    leaves = [c for c in criteria.values() if c.is_leaf][:2]
+    officer = users["officer"]
+
+    def file(content: bytes, name: str) -> FileStorage:
+        return FileStorage(io.BytesIO(content), filename=name)
+
+    # One bad file refuses the whole batch: nothing is stored or logged.
+    with pytest.raises(EvidenceRefused):
+        attach_each(
+            submission,
+            [(leaves[0], file(make_pdf(), "a.pdf")), (leaves[1], file(b"MZ\x90\x00", "b.pdf"))],
+            user=officer,
+        )
+    db.session.rollback()
+    assert evidence_rows(submission) == []
+    added = attach_each(
+        submission,
+        [(leaves[0], file(make_pdf(), "a.pdf")), (leaves[1], file(make_png(), "b.png"))],
+        user=officer,
+    )
+    assert [e.criterion_id for e in added] == [leaves[0].id, leaves[1].id]
+    assert len(evidence_rows(submission)) == 2
+    events = db.session.scalar(select(func.count()).where(AuditEvent.action == "evidence_added"))
+    assert events == 2
