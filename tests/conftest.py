@@ -77,6 +77,18 @@ def _test_config(url: str, instance) -> dict:
         "ARGON2_PARALLELISM": 1,
         "RATELIMIT_STORAGE_URI": "memory://",
         "UPLOAD_FOLDER": str(instance / "uploads"),
+    } | _engine_options(url)
+
+
+def _engine_options(url: str) -> dict:
+    """On PostgreSQL, commits do not wait for the disk: a test database need not survive a crash."""
+    if not url.startswith("postgresql"):
+        return {}
+    return {
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_pre_ping": True,
+            "connect_args": {"options": "-c synchronous_commit=off"},
+        }
     }
 
 
