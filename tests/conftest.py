@@ -56,7 +56,7 @@ def database_url(tmp_path_factory) -> Iterator[str]:
         engine.dispose()
     else:
         url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
-    app = create_app(_test_config(url, tmp_path_factory.mktemp("instance")))
+    app = create_app(_test_config(url, tmp_path_factory.mktemp("instance")) | _engine_options(url))
     with app.app_context():
         from flask_migrate import upgrade
 
@@ -77,7 +77,7 @@ def _test_config(url: str, instance) -> dict:
         "ARGON2_PARALLELISM": 1,
         "RATELIMIT_STORAGE_URI": "memory://",
         "UPLOAD_FOLDER": str(instance / "uploads"),
-    } | _engine_options(url)
+    }
 
 
 def _engine_options(url: str) -> dict:
@@ -98,7 +98,9 @@ def make_app(database_url, tmp_path) -> Iterator[Callable[..., Flask]]:
     apps: list[Flask] = []
 
     def build(**overrides) -> Flask:
-        app = create_app(_test_config(database_url, tmp_path) | overrides)
+        config = _test_config(database_url, tmp_path) | overrides
+        # The options follow the database the app ends up on (a test may pick another one).
+        app = create_app(_engine_options(config["SQLALCHEMY_DATABASE_URI"]) | config)
         app.test_client_class = IsolatedClient
         apps.append(app)
         return app
