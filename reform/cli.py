@@ -159,6 +159,8 @@ def import_units(file: Path) -> None:
     from reform.services.units import import_units as run_import
 
     report = run_import(file.read_bytes())
+    for line, message in report.warnings:
+        click.echo(f"{file.name}:{line}: warning: {message}", err=True)
     if not report.ok:
         db.session.rollback()
         for line, message in report.errors:

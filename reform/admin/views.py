@@ -163,6 +163,8 @@ def units_import():
                     ),
                     "success",
                 )
+                for line, message in report.warnings:
+                    flash(_("Line %(n)s", n=line) + ": " + message, "warning")
                 return see_other(url_for("admin.units"))
             db.session.rollback()
     status = 422 if request.method == "POST" else 200

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from flask import Blueprint, Response, abort, flash, request, url_for
@@ -20,13 +19,12 @@ from reform.security import roles_required
 from reform.services import assignments as service
 from reform.services.access import get_campaign_or_404, get_submission_or_404
 from reform.services.assignments import AssignmentProblem
+from reform.services.spreadsheet import CsvWriter
 from reform.web import render, see_other
 
 bp = Blueprint("assignments", __name__)
 MANAGERS = (ADMIN, SECRETARIAT)
 SCOPES = ("block", "unit")
-# Spreadsheet programs run a cell that starts with one of these as a formula.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _int(value: str | None) -> int | None:
@@ -130,28 +128,23 @@ def remove(code: str, assignment_id: int):
     return see_other(url_for("assignments.index", code=campaign.code))
 
 
-def _cell(value: str) -> str:
-    """Text a spreadsheet shows as text, never runs as a formula."""
-    return "'" + value if value.startswith(FORMULA_START) else value
-
-
 @bp.get("/campaigns/<code>/recusals.csv")
 @roles_required(*MANAGERS)
 def recusals_csv(code: str):
     """The campaign's recusals as CSV (UTF-8 with BOM, so Excel reads the diacritics)."""
     campaign = get_campaign_or_404(code)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = CsvWriter(out, lineterminator="\r\n")
     writer.writerow(["campaign", "unit_code", "unit_name", "evaluator", "reason", "date"])
     for r in service.recusals(campaign):
         unit = r.submission.unit
         writer.writerow(
             [
                 campaign.code,
-                _cell(unit.code),
-                _cell(unit.name),
-                _cell(r.evaluator.full_name),
-                _cell(r.reason),
+                unit.code,
+                unit.name,
+                r.evaluator.full_name,
+                r.reason,
                 format_date(r.created_at, "dd/MM/yyyy"),
             ]
         )

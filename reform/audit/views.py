@@ -5,7 +5,6 @@ Nothing here (or anywhere in the application) edits or deletes an event: every r
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 import re
@@ -27,6 +26,7 @@ from reform.models.users import STAFF_ROLES
 from reform.security import roles_required
 from reform.services.access import get_submission_or_404
 from reform.services.assessment import parsed_framework
+from reform.services.spreadsheet import CsvWriter
 from reform.web import render
 
 bp = Blueprint("audit", __name__)
@@ -278,17 +278,6 @@ def campaign_log(code: str):
     )
 
 
-def _cell(value) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula (text typed by users)."""
-    text = str(value)
-    if text[:1] in ("=", "+", "@", "\t", "\r") or (text[:1] == "-" and not _NUMBER.match(text)):
-        return "'" + text
-    return text
-
-
-_NUMBER = re.compile(r"^-?\d+([.,]\d+)?$")
-
-
 @bp.get("/campaigns/<code>/audit.csv")
 @roles_required(*LOG_READERS)
 def campaign_log_csv(code: str):
@@ -301,7 +290,8 @@ def campaign_log_csv(code: str):
     ).all()
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out)
+    # Text typed by users (names, reasons, values) is written so a spreadsheet never runs it.
+    writer = CsvWriter(out)
     writer.writerow(
         [
             "id",
@@ -323,23 +313,20 @@ def campaign_log_csv(code: str):
     for event, unit in rows:
         writer.writerow(
             [
-                _cell(v)
-                for v in (
-                    event.id,
-                    format_datetime(event.at, "dd/MM/yyyy HH:mm:ss"),
-                    event.actor.username if event.actor else "",
-                    event.actor.full_name if event.actor else "",
-                    unit.code if unit else "",
-                    unit.name if unit else "",
-                    event.criterion_code or "",
-                    stage_label(event.stage),
-                    action_label(event.action),
-                    event.from_value or "",
-                    event.to_value or "",
-                    event.from_points or "",
-                    event.to_points or "",
-                    event.reason or "",
-                )
+                event.id,
+                format_datetime(event.at, "dd/MM/yyyy HH:mm:ss"),
+                event.actor.username if event.actor else "",
+                event.actor.full_name if event.actor else "",
+                unit.code if unit else "",
+                unit.name if unit else "",
+                event.criterion_code or "",
+                stage_label(event.stage),
+                action_label(event.action),
+                event.from_value or "",
+                event.to_value or "",
+                event.from_points or "",
+                event.to_points or "",
+                event.reason or "",
             ]
         )
     response = Response(out.getvalue(), mimetype="text/csv")

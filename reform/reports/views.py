@@ -79,7 +79,8 @@ def results_csv(code: str):
     """The results as CSV (UTF-8 with BOM), with area indices and the publication status."""
     report = official.official_report(get_campaign_or_404(code))
     name = _file_name(report, _("Results"))
-    return _download(official.official_csv(report), "text/csv; charset=utf-8", name, ".csv")
+    # Flask adds "; charset=utf-8" to a text/* type: naming it here too would send it twice.
+    return _download(official.official_csv(report), "text/csv", name, ".csv")
 
 
 def _unit_report(code: str, unit_code: str) -> official.UnitReport:

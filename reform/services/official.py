@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from reform.services.campaigns import bands_for_block
 from reform.services.phases import today
 from reform.services.publication import RESULT_COLUMNS, result_rows, results_document
 from reform.services.results import stage_values
+from reform.services.spreadsheet import CsvDictWriter, set_cell
 
 NATIONAL_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 NATIONAL_MOTTO = "Độc lập - Tự do - Hạnh phúc"
@@ -268,11 +268,11 @@ def official_csv(report: OfficialReport) -> bytes:
         "content_hash": version.content_hash if version else "",
     }
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
+    writer = CsvDictWriter(out, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
     indices = _area_indices(report.document)
     for row in result_rows(report.document):
-        line = {key: "" if value is None else value for key, value in row.items()}
+        line = dict(row)
         for area in report.areas:
             line[area_column(area.code)] = indices[row["unit_code"]].get(area.code) or ""
         line.update(status)
@@ -347,7 +347,7 @@ def official_xlsx(report: OfficialReport) -> bytes:
     taken: set[str] = set()
 
     def merged(sheet, row: int, text: str, font: Font, first: int = 1, end: int = width) -> None:
-        sheet.cell(row, first, text).font = font
+        set_cell(sheet, row, first, text).font = font
         sheet.cell(row, first).alignment = centre
         if end > first:
             sheet.merge_cells(start_row=row, start_column=first, end_row=row, end_column=end)
@@ -384,7 +384,7 @@ def official_xlsx(report: OfficialReport) -> bytes:
         sheet = workbook.create_sheet(sheet_title(block.name or block.code or "-", taken))
         title_rows(sheet, _("Block: %(name)s", name=block.name or block.code))
         for column, text in enumerate(headings, start=1):
-            cell = sheet.cell(HEADER_ROW, column, text)
+            cell = set_cell(sheet, HEADER_ROW, column, text)
             cell.font, cell.alignment, cell.border = bold, centre, border
             cell.fill = PatternFill("solid", fgColor="F0F0F0")
         sheet.row_dimensions[HEADER_ROW].height = 48
@@ -398,7 +398,7 @@ def official_xlsx(report: OfficialReport) -> bytes:
                 *(_figure(areas.get(area.code)) for area in report.areas),
             ]
             for column, value in enumerate(values, start=1):
-                cell = sheet.cell(HEADER_ROW + offset, column, value)
+                cell = set_cell(sheet, HEADER_ROW + offset, column, value)
                 cell.font, cell.border = plain, border
                 if isinstance(value, Decimal):
                     cell.number_format = "0.00"
@@ -416,7 +416,7 @@ def official_xlsx(report: OfficialReport) -> bytes:
     legend = workbook.create_sheet(sheet_title(_("Bands"), taken))
     title_rows(legend, _("Bands"))
     for column, text in enumerate((_("Block"), _("Band"), _("From"), _("Below")), start=1):
-        cell = legend.cell(HEADER_ROW, column, text)
+        cell = set_cell(legend, HEADER_ROW, column, text)
         cell.font, cell.alignment, cell.border = bold, centre, border
     row = HEADER_ROW
     for block in report.blocks:
@@ -424,7 +424,7 @@ def official_xlsx(report: OfficialReport) -> bytes:
             row += 1
             values = (block.name or block.code, band.label, band.min, band.below)
             for column, value in enumerate(values, start=1):
-                cell = legend.cell(row, column, value)
+                cell = set_cell(legend, row, column, value)
                 cell.font, cell.border = plain, border
                 if isinstance(value, Decimal):
                     cell.number_format = "0.00"

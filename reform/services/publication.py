@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -28,6 +27,7 @@ from reform.services.results import (
     content_hash,
     unit_result,
 )
+from reform.services.spreadsheet import CsvDictWriter, append_row
 from reform.services.survey import applicable_survey_codes
 
 NOT_SUBMITTED = "not_submitted"
@@ -379,10 +379,9 @@ def result_rows(document: dict) -> list[dict]:
 def results_csv(document: dict) -> str:
     """CSV with one row per unit (empty cells where the document has null)."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=RESULT_COLUMNS, lineterminator="\n")
+    writer = CsvDictWriter(out, fieldnames=RESULT_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for row in result_rows(document):
-        writer.writerow({key: "" if value is None else value for key, value in row.items()})
+    writer.writerows(result_rows(document))
     return out.getvalue()
 
 
@@ -418,13 +417,13 @@ def results_xlsx(document: dict, version: ResultsVersion | None = None) -> bytes
     blocks = document["blocks"] or [{"code": "", "name": "", "results": []}]
     for block in blocks:
         sheet = workbook.create_sheet(_sheet_title(block, taken))
-        sheet.append(list(RESULT_COLUMNS))
+        append_row(sheet, RESULT_COLUMNS)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
         for row in result_rows({"blocks": [block]}):
-            sheet.append([_cell(key, row[key]) for key in RESULT_COLUMNS])
-            for cell, key in zip(sheet[sheet.max_row], RESULT_COLUMNS, strict=True):
+            written = append_row(sheet, [_cell(key, row[key]) for key in RESULT_COLUMNS])
+            for cell, key in zip(sheet[written], RESULT_COLUMNS, strict=True):
                 if key in FIGURE_COLUMNS and cell.value is not None:
                     cell.number_format = "0.00"
         widths = {"block_name": 24, "unit_name": 36}

@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 
 from reform.extensions import db
 from reform.models import Block, Unit
+from reform.services.spreadsheet import starts_like_formula
 
 CSV_COLUMNS = ("code", "name", "kind", "parent_code", "block_code", "block_name")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")
@@ -25,6 +26,8 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
+    # Imported all the same: things a person should look at (line, message).
+    warnings: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -117,6 +120,29 @@ def parse_units_csv(data: bytes) -> tuple[list[dict[str, str]], list[tuple[int, 
     return rows, []
 
 
+def formula_warnings(row: dict[str, str]) -> list[str]:
+    """Warnings for a unit's or block's name that a spreadsheet would take for a formula."""
+    found = []
+    if starts_like_formula(row["name"]):
+        found.append(
+            _(
+                "The name “%(name)s” starts like a spreadsheet formula; exports write it as "
+                "text (in CSV files behind an apostrophe). Check that it is the unit's real name.",
+                name=row["name"],
+            )
+        )
+    if starts_like_formula(row["block_name"]):
+        found.append(
+            _(
+                "The block name “%(name)s” starts like a spreadsheet formula; exports write it "
+                "as text (in CSV files behind an apostrophe). Check that it is the block's real "
+                "name.",
+                name=row["block_name"],
+            )
+        )
+    return found
+
+
 def import_units(data: bytes) -> ImportReport:
     """Create or update (and reactivate) units from CSV; any bad row refuses the whole file."""
     report = ImportReport()
@@ -151,6 +177,7 @@ def import_units(data: bytes) -> ImportReport:
             errs.append((line, _("The name is empty.")))
         elif len(row["name"]) > 200:
             errs.append((line, _("The name is longer than 200 characters.")))
+        report.warnings.extend((line, message) for message in formula_warnings(row))
         if not KIND_RE.match(row["kind"]):
             errs.append(
                 (line, _("Kind must be one lowercase word such as department, commune or ward."))
