@@ -166,8 +166,9 @@ def save_area(submission_id: int, area: str):
         return _page(submission, area, 422, errors)
     for code, version, fields in changes:
         try:
+            # One transaction for the area: a later refusal undoes the earlier criteria too.
             service.save_self_entry(
-                submission, code, base_version=version, actor=current_user, **fields
+                submission, code, base_version=version, actor=current_user, commit=False, **fields
             )
         except (service.EntryRefused, service.EntryConflict) as failed:
             db.session.rollback()
@@ -177,6 +178,7 @@ def save_area(submission_id: int, area: str):
                 else _("Changed by someone else meanwhile; reload to see it.")
             )
             return _page(submission, area, 422, {code: message})
+    db.session.commit()
     flash(ngettext("%(num)s criterion saved.", "%(num)s criteria saved.", len(changes)), "success")
     return see_other(_form_url(submission.id, area))
 

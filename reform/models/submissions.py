@@ -106,6 +106,10 @@ class Entry(db.Model):
     criterion: Mapped[Criterion] = relationship()
     updated_by: Mapped[User | None] = relationship()
 
+    # Every UPDATE of an entry is a compare-and-set: "WHERE version = <the version read>".
+    # The services set the next version themselves (a recompute of points keeps it).
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
     @property
     def is_na(self) -> bool:
         return self.value == "na"

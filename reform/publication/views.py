@@ -129,6 +129,7 @@ def survey(code: str):
         page_number=page,
         pages=pages,
         field_name=survey_service.field_name,
+        version_field_name=survey_service.version_field_name,
         shown_value=survey_service.shown_value,
         editable=campaign.published_at is None,
         **_staff_context(campaign, "survey"),

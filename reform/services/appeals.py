@@ -37,6 +37,7 @@ from reform.services.assessment import (
 )
 from reform.services.audit import record
 from reform.services.campaigns import bands_for_block
+from reform.services.locking import lock_submission
 from reform.services.phases import today
 from reform.services.publication import (
     PublicationRefused,
@@ -263,6 +264,9 @@ def current_values(submission: Submission) -> dict[str, tuple[str | None, str | 
 def decide(appeal: Appeal, *, accept: bool, value: str | None, decision: str, actor: User) -> None:
     """Accept with the new council value (written to the stage entry) or reject with a reason."""
     submission = appeal.submission
+    # Two members deciding the same appeal at once: the second waits, then sees it decided.
+    lock_submission(submission)
+    db.session.refresh(appeal)
     campaign = submission.campaign
     if campaign.published_at is None:
         raise PermissionError(_("The results are not published."))
@@ -318,11 +322,13 @@ def decide(appeal: Appeal, *, accept: bool, value: str | None, decision: str, ac
         new_points = current.node(code).points if current.node(code).applicable else None
     criterion = criteria_by_code(campaign.framework)[code]
     entry = db.session.scalar(
-        select(Entry).where(
+        select(Entry)
+        .where(
             Entry.submission_id == submission.id,
             Entry.criterion_id == criterion.id,
             Entry.stage == stage,
         )
+        .execution_options(populate_existing=True)
     )
     if entry is None:
         entry = Entry(submission_id=submission.id, criterion_id=criterion.id, stage=stage)

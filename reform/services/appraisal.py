@@ -22,9 +22,11 @@ from reform.services.assessment import (
     criteria_by_code,
     parsed_framework,
     problem_text,
+    write_entries,
 )
 from reform.services.audit import record
 from reform.services.campaigns import bands_for_block
+from reform.services.locking import lock_submission
 from reform.services.phases import phase_of, today
 from reform.services.results import refresh_results
 
@@ -42,6 +44,8 @@ def stage_entries(submission: Submission, stage: str) -> dict[str, Entry]:
         .join(Criterion, Entry.criterion_id == Criterion.id)
         .where(Entry.submission_id == submission.id, Entry.stage == stage)
         .options(joinedload(Entry.updated_by).lazyload(User.role_rows))
+        # What the database holds now, even for entries this session loaded before a lock.
+        .execution_options(populate_existing=True)
     ).all()
     return {code: entry for entry, code in rows}
 
@@ -131,6 +135,7 @@ def save_appraisal(
     actor: User,
 ) -> Cards:
     """Set the appraised value of one criterion; a comment is required when points differ."""
+    lock_submission(submission)  # versions and totals below are the committed ones
     refusal = appraisal_refusal(actor, submission, code)
     if refusal:
         raise PermissionError(refusal)
@@ -185,7 +190,7 @@ def save_appraisal(
         reason=comment,
     )
     refresh_results(submission)
-    db.session.commit()
+    write_entries(entry)
     return result
 
 
@@ -226,6 +231,7 @@ def request_explanation(
     submission: Submission, code: str, *, message: str, due_on: date | None, actor: User
 ) -> ExplanationRequest:
     """Reopen one criterion for the unit with a message and a deadline."""
+    lock_submission(submission)  # two evaluators cannot open two requests on one criterion
     refusal = appraisal_refusal(actor, submission, code)
     if refusal:
         raise PermissionError(refusal)
@@ -274,6 +280,7 @@ def answer_explanation(
     submission: Submission, request: ExplanationRequest, *, answer: str, actor: User
 ) -> None:
     """The unit's answer; the criterion closes to the unit again."""
+    _lock_request(submission, request)
     refusal = answer_refusal(actor, submission, request)
     if refusal:
         raise PermissionError(refusal)
@@ -306,6 +313,7 @@ def decide_explanation(
     submission: Submission, request: ExplanationRequest, *, decision: str, actor: User
 ) -> None:
     """The evaluator closes the request, noting what was decided."""
+    _lock_request(submission, request)
     refusal = appraisal_refusal(actor, submission, request.criterion.code)
     if refusal:
         raise PermissionError(refusal)
@@ -325,6 +333,12 @@ def decide_explanation(
         to_value=request.decision,
     )
     db.session.commit()
+
+
+def _lock_request(submission: Submission, request: ExplanationRequest) -> None:
+    """Serialise on the submission, then read the request's state as committed."""
+    lock_submission(submission)
+    db.session.refresh(request)
 
 
 def _notice(kind: str, request: ExplanationRequest) -> None:

@@ -29,6 +29,7 @@ from reform.scoring.numbers import fmt_plain
 from reform.services import notices
 from reform.services.audit import record
 from reform.services.campaigns import bands_for_block
+from reform.services.locking import StaleDataError, lock_submission
 from reform.services.phases import phase_of
 
 
@@ -102,6 +103,8 @@ def self_entries(submission: Submission) -> dict[str, Entry]:
         .join(Criterion, Entry.criterion_id == Criterion.id)
         .where(Entry.submission_id == submission.id, Entry.stage == SELF)
         .options(joinedload(Entry.updated_by).lazyload(User.role_rows))
+        # What the database holds now, even for entries this session loaded before a lock.
+        .execution_options(populate_existing=True)
     ).all()
     return {code: entry for entry, code in rows}
 
@@ -276,8 +279,12 @@ def save_self_entry(
     explanation: str | None,
     base_version: int,
     actor: User,
+    commit: bool = True,
 ) -> Saved:
     """Save one criterion's self value, note and explanation; stale saves are refused."""
+    # Taken before anything is read: the status, the versions and the totals below are then
+    # the committed ones, and the next writer of this submission waits for our commit.
+    lock_submission(submission)
     refusal = self_edit_refusal(submission, actor)
     if refusal:
         raise PermissionError(refusal)
@@ -359,8 +366,21 @@ def save_self_entry(
             from_value=_join(before_note, before_expl),
             to_value=_join(entry.note, entry.explanation),
         )
-    db.session.commit()
+    write_entries(entry, commit=commit)
     return Saved(entry, card, entries, criteria)
+
+
+def write_entries(entry: Entry, *, commit: bool = True) -> None:
+    """Flush the compare-and-set of an entry; a lost race answers as a conflict, not a 500."""
+    try:
+        db.session.flush()
+    except StaleDataError as lost:
+        # Only a writer that skipped the submission lock can get here; the form then shows
+        # the other person's value as for any stale save.
+        db.session.rollback()
+        raise EntryConflict(db.session.get(Entry, entry.id) or entry) from lost
+    if commit:
+        db.session.commit()
 
 
 def _refresh_results(submission: Submission, entries: dict[str, Entry]) -> None:
@@ -428,6 +448,7 @@ def _require_complete(submission: Submission) -> None:
 
 def send_to_head(submission: Submission, *, actor: User) -> None:
     """The officer hands a complete self-assessment to the unit head for approval."""
+    lock_submission(submission)  # no autosave slips in between the check and the status
     refusal = self_edit_refusal(submission, actor)
     if refusal:
         raise WorkflowRefused(refusal)
@@ -446,6 +467,7 @@ def _head_check(submission: Submission, actor: User) -> None:
 
 def approve_and_submit(submission: Submission, *, actor: User) -> None:
     """The head approves and submits to the council; the self-assessment is locked."""
+    lock_submission(submission)
     _head_check(submission, actor)
     if submission.status == SUBMITTED:
         raise WorkflowRefused(_("Already submitted."))
@@ -458,6 +480,7 @@ def approve_and_submit(submission: Submission, *, actor: User) -> None:
 
 def return_to_officer(submission: Submission, *, actor: User, comment: str) -> None:
     """The head sends the self-assessment back with what to change."""
+    lock_submission(submission)
     _head_check(submission, actor)
     if submission.status != PENDING_APPROVAL:
         raise WorkflowRefused(_("Only a self-assessment waiting for approval can be returned."))
@@ -484,6 +507,7 @@ def appraisal_started(submission: Submission) -> bool:
 
 def withdraw(submission: Submission, *, actor: User, reason: str = "") -> None:
     """The head takes a submitted self-assessment back while self-assessment is open."""
+    lock_submission(submission)
     _head_check(submission, actor)
     if submission.status != SUBMITTED:
         raise WorkflowRefused(_("Only a submitted self-assessment can be withdrawn."))
@@ -516,6 +540,7 @@ def recompute_submission(submission: Submission) -> list[tuple[str, object, obje
     """Recompute stored totals and entry points; return what differed (what, stored, fresh)."""
     from reform.services.results import refresh_results
 
+    lock_submission(submission)  # a save in flight commits first, or waits for us
     entries = self_entries(submission)
     stored = {name: getattr(submission, name) for name in STORED_FIGURES}
     stored_points = {code: e.points for code, e in entries.items()}

@@ -202,14 +202,17 @@ def set_block_bands(campaign: Campaign, block_id: int, raw: list | None, *, acto
     entry.bands = raw
     # Stored bands of that block's units follow at once, not at their next save.
     from reform.services.assessment import criteria_by_code, refresh_totals
+    from reform.services.locking import lock_submissions
     from reform.services.results import refresh_results
 
     criteria = criteria_by_code(campaign.framework)
-    for submission in db.session.scalars(
+    members = db.session.scalars(
         select(Submission).where(
             Submission.campaign_id == campaign.id, Submission.block_id == block_id
         )
-    ):
+    ).all()
+    lock_submissions(members)  # saves in flight land first; their totals then get the new bands
+    for submission in members:
         refresh_totals(submission, criteria=criteria)
         refresh_results(submission)
     db.session.commit()

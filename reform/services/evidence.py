@@ -24,6 +24,7 @@ from reform.i18n import fmt_number
 from reform.models import Criterion, Evidence, StoredFile, Submission, User
 from reform.services.assessment import evidence_permission, refresh_totals
 from reform.services.audit import record
+from reform.services.locking import lock_submission
 
 PDF = "application/pdf"
 PNG = "image/png"
@@ -281,6 +282,7 @@ def attach_each(
     submission: Submission, files: list[tuple[Criterion, FileStorage]], *, user: User
 ) -> list[Evidence]:
     """Attach files to criteria of one submission, all or none, with one recount at the end."""
+    lock_submission(submission)  # the status checked and the count stored are the committed ones
     stages = {}
     for criterion in {c for c, _upload in files}:
         refusal, stages[criterion.id] = evidence_permission(submission, criterion, user)
@@ -336,6 +338,7 @@ def remove(evidence: Evidence, *, user: User) -> None:
     """Detach a file from its criterion; the content stays stored for the audit trail."""
     submission = db.session.get(Submission, evidence.submission_id)
     criterion = db.session.get(Criterion, evidence.criterion_id)
+    lock_submission(submission)
     refusal, stage = evidence_permission(submission, criterion, user)
     if refusal:
         raise PermissionError(refusal)

@@ -16,6 +16,7 @@ from reform.scoring.numbers import fmt2
 from reform.services import assessment
 from reform.services.audit import record
 from reform.services.campaigns import eligible_units
+from reform.services.locking import lock_submissions
 from reform.services.results import refresh_results, stage_values
 
 COLUMNS = ("unit_code", "criterion_code", "value", "note")
@@ -121,6 +122,9 @@ def import_scores(
         rows.append(_Row(line, unit_code, code, assessment.canonical_value(parsed), note))
     if not rows and not report.errors:
         report.errors.append((1, "the file has no values"))
+    if not report.errors:
+        # Held until commit: an autosave of these units waits, then sees the imported values.
+        lock_submissions({existing[r.unit_code] for r in rows if r.unit_code in existing})
     if not report.errors and stage == APPRAISAL:
         report.errors.extend(_missing_comments(fw, campaign, rows, existing, eligible))
     if report.errors:
@@ -137,6 +141,7 @@ def import_scores(
             select(Entry)
             .join(Submission, Entry.submission_id == Submission.id)
             .where(Submission.campaign_id == campaign.id, Entry.stage == stage)
+            .execution_options(populate_existing=True)
         )
     }
     for item in rows:
@@ -248,6 +253,7 @@ def _stage_entries(submission: Submission, stage: str) -> dict[str, Entry]:
         select(Entry, Criterion.code)
         .join(Criterion, Entry.criterion_id == Criterion.id)
         .where(Entry.submission_id == submission.id, Entry.stage == stage)
+        .execution_options(populate_existing=True)
     ).all()
     return {code: entry for entry, code in rows}
 

@@ -20,6 +20,7 @@ from reform.scoring import Node, ValueProblem
 from reform.scoring.numbers import fmt_plain
 from reform.services.assessment import canonical_value, parsed_framework, problem_text
 from reform.services.audit import record
+from reform.services.locking import lock_submissions
 from reform.services.results import refresh_results
 
 FIELD_PREFIX = "s-"
@@ -78,6 +79,8 @@ class SurveyRow:
     submission: Submission
     applicable: frozenset[str]
     values: dict[str, str] = field(default_factory=dict)
+    # The version of each cell as shown; a save names it, so a newer value is never overwritten.
+    versions: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -95,6 +98,9 @@ def survey_entries(campaign: Campaign) -> dict[tuple[int, str], Entry]:
         .join(Criterion, Entry.criterion_id == Criterion.id)
         .join(Submission, Entry.submission_id == Submission.id)
         .where(Submission.campaign_id == campaign.id, Entry.stage == SURVEY)
+        .options(joinedload(Entry.updated_by).lazyload(User.role_rows))
+        # What the database holds now, even for entries this session loaded before a lock.
+        .execution_options(populate_existing=True)
     ).all()
     return {(entry.submission_id, code): entry for entry, code in rows}
 
@@ -121,7 +127,12 @@ def grid(campaign: Campaign, block_id: int | None = None) -> SurveyGrid:
             for code in applicable
             if (submission.id, code) in entries and entries[submission.id, code].value is not None
         }
-        rows.append(SurveyRow(submission, applicable, values))
+        versions = {
+            code: entries[submission.id, code].version
+            for code in applicable
+            if (submission.id, code) in entries
+        }
+        rows.append(SurveyRow(submission, applicable, values, versions))
     return SurveyGrid(survey_leaves(fw), rows)
 
 
@@ -131,6 +142,32 @@ def missing_codes(fw: ScoringFramework, submission: Submission, survey: Mapping[
     return [
         node.code for node in survey_leaves(fw) if node.code in wanted and not survey.get(node.code)
     ]
+
+
+VERSION_PREFIX = "v-"
+
+
+def version_field_name(submission_id: int, code: str) -> str:
+    """The hidden field that carries the version of a cell as the grid showed it."""
+    return f"{VERSION_PREFIX}{submission_id}-{code}"
+
+
+def _seen_version(form: Mapping[str, str], submission_id: int, code: str) -> int:
+    """The version the poster saw; a cell posted without one claims it was empty."""
+    text = (form.get(version_field_name(submission_id, code)) or "").strip()
+    return int(text) if text.isdigit() and len(text) < 10 else 0
+
+
+def _changed_meanwhile(entry: Entry | None) -> str:
+    """The conflict message of a cell, with the value and the person who saved it."""
+    if entry is None or entry.value is None:
+        return _("Changed by someone else meanwhile: now empty. Check it and save again.")
+    who = entry.updated_by.full_name if entry.updated_by else _("someone else")
+    return _(
+        "Changed by %(who)s meanwhile: now %(value)s. Check it and save again.",
+        who=who,
+        value=shown_value(entry.value),
+    )
 
 
 def _now() -> datetime:
@@ -180,6 +217,9 @@ def save_survey(campaign: Campaign, form: Mapping[str, str], *, actor: User | No
     if errors:
         raise SurveyRefused(errors)
 
+    # The posted cells' submissions are locked before their entries are read, so a second
+    # grid saved at the same time waits and then sees this one's values and versions.
+    lock_submissions(submissions[sid] for sid, _code in wanted)
     entries = survey_entries(campaign)
     criteria = {
         c.code: c
@@ -192,6 +232,10 @@ def save_survey(campaign: Campaign, form: Mapping[str, str], *, actor: User | No
         entry = entries.get((sid, code))
         if (entry.value if entry else None) == value:
             continue
+        seen = _seen_version(form, sid, code)
+        if (entry.version if entry else 0) != seen:
+            errors[field_name(sid, code)] = _changed_meanwhile(entry)
+            continue
         if entry is None:
             entry = Entry(submission_id=sid, criterion_id=criteria[code].id, stage=SURVEY)
             entry.version = 0
@@ -202,6 +246,8 @@ def save_survey(campaign: Campaign, form: Mapping[str, str], *, actor: User | No
         entry.updated_by_id = actor.id if actor else None
         entry.updated_at = _now()
         changes.append((submissions[sid], code, entry, before_value, before_points))
+    if errors:
+        raise SurveyRefused(errors)
     if not changes:
         return 0
     db.session.flush()
