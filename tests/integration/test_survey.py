@@ -116,6 +116,41 @@ def test_a_bad_value_answers_422_beside_its_field_and_nothing_is_saved(login_as,
     assert events(stage="survey") == []
 
 
+def test_a_grid_loaded_before_another_save_does_not_overwrite_it(login_as, campaign, users):
+    own, other = submission_of(campaign, "STP"), submission_of(campaign, "SYT")
+    first, second = login_as("secretariat"), login_as("admin")
+    html = second.get("/campaigns/PAR-TEST/survey").get_data(as_text=True)
+    assert f'name="v-{own.id}-3.1" value="0"' in html  # the version each cell was shown at
+    saved = first.post(
+        "/campaigns/PAR-TEST/survey", data={f"s-{own.id}-3.1": "3", f"v-{own.id}-3.1": "0"}
+    )
+    assert saved.status_code == 303
+    # The second grid still names version 0: its value is refused beside the cell, with the
+    # value and the name of whoever saved meanwhile, and its other cell is not saved either.
+    stale = second.post(
+        "/campaigns/PAR-TEST/survey",
+        data={
+            f"s-{own.id}-3.1": "1",
+            f"v-{own.id}-3.1": "0",
+            f"s-{other.id}-3.1": "2",
+            f"v-{other.id}-3.1": "0",
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert stale.status_code == 422
+    html = stale.get_data(as_text=True)
+    assert f'id="s-{own.id}-3.1-error"' in html
+    assert users["secretariat"].full_name in html and "nay là 3" in html
+    assert entries(own, "survey")["3.1"].value == "3" and entries(other, "survey") == {}
+    assert len(events(stage="survey")) == 1
+    # Shown again at the new version, the same value goes through.
+    assert f'name="v-{own.id}-3.1" value="1"' in html
+    again = second.post(
+        "/campaigns/PAR-TEST/survey", data={f"s-{own.id}-3.1": "1", f"v-{own.id}-3.1": "1"}
+    )
+    assert again.status_code == 303 and entries(own, "survey")["3.1"].value == "1"
+
+
 def test_a_criterion_that_is_not_a_survey_criterion_is_refused(login_as, campaign):
     own = submission_of(campaign, "STP")
     response = login_as("secretariat").post(
