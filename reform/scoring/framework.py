@@ -8,12 +8,35 @@ from decimal import Decimal
 from typing import Any, Final
 
 from reform.scoring.numbers import decimal_to_yaml, to_decimal
-from reform.scoring.rules import RULE_MESSAGES, Report, Rule, Shown, SurveyRule, parse_rule
-from reform.scoring.values import NA, STAGES, Value, ValueProblem, render_param
+from reform.scoring.rules import (
+    RULE_MESSAGES,
+    THRESHOLD_DIGITS,
+    Report,
+    Rule,
+    Shown,
+    SurveyRule,
+    check_text,
+    checked_figure,
+    parse_rule,
+)
+from reform.scoring.values import NA, STAGES, Value, ValueProblem, check_raw, render_param
 
 KINDS: Final = ("reform", "emulation")
 RESULTS: Final = ("percent", "points")
 EVIDENCE: Final = ("required", "optional")
+
+# Lengths of the columns and places the texts of a framework are stored in.
+CODE_LENGTH: Final = 40
+FRAMEWORK_NAME_LENGTH: Final = 300
+CRITERION_NAME_LENGTH: Final = 500
+BAND_LABEL_LENGTH: Final = 40
+UNIT_KIND_LENGTH: Final = 40
+# Descriptions and guidance live in the stored definition only; the bound keeps pages readable.
+GUIDANCE_LENGTH: Final = 20_000
+# Versions are stored in an integer column (PostgreSQL: 4 bytes).
+MAX_VERSION: Final = 2_147_483_647
+# Real frameworks are 3 or 4 levels deep; the bound keeps every tree walk far from recursion limits.
+MAX_DEPTH: Final = 12
 
 _TOP_KEYS: Final = frozenset({"code", "version", "name", "kind", "result", "bands", "criteria"})
 _NODE_KEYS: Final = frozenset(
@@ -201,6 +224,14 @@ FRAMEWORK_MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "guidance must be text",
         "Hướng dẫn (guidance) phải là văn bản.",
     ),
+    "version_out_of_range": (
+        "version must lie in [1, {max}], got {value}",
+        "Phiên bản (version) phải nằm trong khoảng từ 1 đến {max}; giá trị hiện tại: {value}.",
+    ),
+    "too_deep": (
+        "criteria are nested more than {max} levels deep",
+        "Các tiêu chí lồng nhau quá {max} cấp.",
+    ),
 }
 MESSAGES: Final[dict[str, tuple[str, str]]] = {**FRAMEWORK_MESSAGES, **RULE_MESSAGES}
 
@@ -319,6 +350,7 @@ class Node:
         try:
             if self.rule is None:
                 text = raw.strip()
+                check_raw(text)
                 if text.casefold() != "na":
                     raise ValueProblem("empty" if not text else "not_a_leaf")
                 if not self.allow_na:
@@ -442,12 +474,19 @@ def parse_bands(raw: Any, problems: _Problems | None = None) -> tuple[Band, ...]
             extra = sorted(str(key) for key in item if key not in ("min", "label"))
             if extra:
                 collected.add(None, "band_unknown_keys", position=position, keys=extra)
+            report = collected.reporter(None, f"bands[{position}]")
             minimum = to_decimal(item.get("min"))
+            if minimum is not None:
+                minimum = checked_figure(minimum, "min", report, THRESHOLD_DIGITS)
+                if minimum is None:
+                    continue
             label = item.get("label")
             if minimum is None or minimum < 0:
                 collected.add(None, "band_bad_min", position=position)
             if not isinstance(label, str) or not label.strip():
                 collected.add(None, "band_bad_label", position=position)
+            elif not check_text(label, "label", BAND_LABEL_LENGTH, report):
+                continue
             elif any(band.label == label for band in bands):
                 collected.add(None, "band_duplicate_label", position=position, label=Shown(label))
             if minimum is not None and minimum >= 0 and isinstance(label, str):
@@ -472,13 +511,19 @@ def _flag(raw: Mapping[str, Any], key: str, report: Report) -> bool:
     return value
 
 
-def _parse_node(raw: Any, where: str, problems: _Problems, seen: dict[str, str]) -> Node | None:
+def _parse_node(
+    raw: Any, where: str, problems: _Problems, seen: dict[str, str], depth: int = 1
+) -> Node | None:
     """Validate one node and its subtree, reporting every problem; None if anything is wrong."""
     if not isinstance(raw, Mapping):
         problems.add(None, "node_not_mapping", where)
         return None
     before = len(problems.items)
     code = _text(raw.get("code"))
+    if code is not None and not check_text(
+        code, "code", CODE_LENGTH, problems.reporter(None, where)
+    ):
+        code = None
     if code is not None and code != code.strip():
         problems.add(code, "node_code_spaces")
     if code is not None and code in seen:
@@ -486,7 +531,7 @@ def _parse_node(raw: Any, where: str, problems: _Problems, seen: dict[str, str])
     if code is not None:
         seen.setdefault(code, where)
     report = problems.reporter(code, where)
-    if code is None:
+    if code is None and len(problems.items) == before:
         report("node_code_missing", value=Shown(raw.get("code")))
 
     extra = sorted(str(key) for key in raw if key not in _NODE_KEYS)
@@ -495,12 +540,16 @@ def _parse_node(raw: Any, where: str, problems: _Problems, seen: dict[str, str])
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
         report("node_name_missing")
+    else:
+        check_text(name, "name", CRITERION_NAME_LENGTH, report)
 
     maximum: Decimal | None = None
     if raw.get("max") is not None:
         maximum = to_decimal(raw["max"])
         if maximum is None:
             report("max_not_number", value=Shown(raw["max"]))
+        elif checked_figure(maximum, "max", report) is None:
+            maximum = None
         elif maximum <= 0:
             report("max_not_positive", value=maximum)
             maximum = None
@@ -516,10 +565,13 @@ def _parse_node(raw: Any, where: str, problems: _Problems, seen: dict[str, str])
     if has_children:
         if not isinstance(children_raw, list) or not children_raw:
             report("children_empty")
+        elif depth >= MAX_DEPTH:
+            report("too_deep", max=MAX_DEPTH)
         else:
             label = code if code is not None else where
             for position, child in enumerate(children_raw):
-                children.append(_parse_node(child, f"{label}.children[{position}]", problems, seen))
+                place = f"{label}.children[{position}]"
+                children.append(_parse_node(child, place, problems, seen, depth + 1))
     else:
         if "rule" not in raw:
             report("leaf_needs_rule")
@@ -540,7 +592,9 @@ def _parse_node(raw: Any, where: str, problems: _Problems, seen: dict[str, str])
             or not all(isinstance(kind, str) and kind.strip() for kind in kinds)
         ):
             report("bad_applies_to")
-        else:
+        elif all(
+            check_text(kind.strip(), "applies_to", UNIT_KIND_LENGTH, report) for kind in kinds
+        ):
             applies_to = frozenset(kind.strip() for kind in kinds)
     allow_na = _flag(raw, "allow_na", report)
     bonus = _flag(raw, "bonus", report)
@@ -556,6 +610,8 @@ def _parse_node(raw: Any, where: str, problems: _Problems, seen: dict[str, str])
         if value is not None and not isinstance(value, str):
             report(f"{key}_not_text")
             value = None
+        elif value is not None:
+            check_text(value, key, GUIDANCE_LENGTH, report)
         texts[key] = value
 
     if len(problems.items) != before or code is None or None in children:
@@ -584,17 +640,27 @@ def parse_framework(data: Mapping[str, Any]) -> Framework:
     extra = sorted(str(key) for key in data if key not in _TOP_KEYS)
     if extra:
         problems.add(None, "unknown_keys", keys=extra)
+
+    def top(kind: str, /, **params: Any) -> None:
+        problems.add(None, kind, **params)
+
     code = _text(data.get("code"))
     if code is None:
         problems.add(None, "code_missing")
+    else:
+        check_text(code, "code", CODE_LENGTH, top)
     version = data.get("version")
     if version is None:
         problems.add(None, "version_missing")
     elif not isinstance(version, int) or isinstance(version, bool):
         problems.add(None, "version_not_whole", value=Shown(version))
+    elif not 1 <= version <= MAX_VERSION:
+        problems.add(None, "version_out_of_range", max=MAX_VERSION, value=Shown(version))
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
         problems.add(None, "name_missing")
+    else:
+        check_text(name, "name", FRAMEWORK_NAME_LENGTH, top)
     kind = data.get("kind")
     if kind not in KINDS:
         problems.add(None, "bad_kind", value=Shown(kind))

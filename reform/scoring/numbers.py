@@ -19,6 +19,11 @@ _WIDE = Context(prec=80)
 
 _NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)")
 
+# A number typed for a criterion must fit a stored figure (14 digits, 4 of them after the
+# point) exactly, so that what is stored and scored is what was typed, on every database.
+MAX_INTEGER_DIGITS = 10
+MAX_DECIMAL_PLACES = 4
+
 
 def round2(value: Decimal) -> Decimal:
     """Round to 2 decimal places, half up: the only rounding applied to any published figure."""
@@ -45,6 +50,25 @@ def parse_user_number(text: str) -> Decimal | None:
     if not _NUMBER_RE.fullmatch(text):
         return None
     return Decimal(text.replace(",", "."))
+
+
+def digit_counts(value: Decimal) -> tuple[int, int]:
+    """(digits before the point, digits after it) of a finite decimal, needless zeros aside."""
+    _sign, digits, exponent = value.as_tuple()
+    coefficient = "".join(map(str, digits)).rstrip("0")
+    if not coefficient:
+        return 0, 0
+    # Trailing zeros of the coefficient only move the exponent: 2.500 has one place.
+    exponent = int(exponent) + len(digits) - len(coefficient)
+    return max(0, len(coefficient) + exponent), max(0, -exponent)
+
+
+def fits_figure(
+    value: Decimal, integer_digits: int = MAX_INTEGER_DIGITS, places: int = MAX_DECIMAL_PLACES
+) -> bool:
+    """Whether a finite decimal has at most so many digits before the point and after it."""
+    before, after = digit_counts(value)
+    return before <= integer_digits and after <= places
 
 
 def to_decimal(value: Any) -> Decimal | None:

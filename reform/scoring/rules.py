@@ -11,12 +11,24 @@ from typing import Any, ClassVar, Final, Protocol
 
 from reform.scoring.numbers import (
     CONTEXT,
+    MAX_DECIMAL_PLACES,
+    MAX_INTEGER_DIGITS,
     decimal_to_yaml,
+    fits_figure,
     fmt_plain,
     parse_user_number,
     to_decimal,
 )
-from reform.scoring.values import NA, NotApplicable, Ratio, Value, ValueProblem
+from reform.scoring.values import (
+    MAX_RAW_LENGTH,
+    NA,
+    NotApplicable,
+    Ratio,
+    Value,
+    ValueProblem,
+    check_raw,
+    has_control_character,
+)
 
 ZERO: Final = Decimal(0)
 HUNDRED: Final = Decimal(100)
@@ -25,6 +37,16 @@ DEFAULT_MANUAL_STEP: Final = Decimal("0.25")
 _RATIO_RE = re.compile(r"\s*([^/]*?)\s*/\s*([^/]*?)\s*")
 _YES: Final = frozenset({"yes", "có", "co"})
 _NO: Final = frozenset({"no", "không", "khong"})
+
+
+# Figures of a framework file (max, points, step, per_item) are stored with 4 places; at most 6
+# digits before the point keep the sum over thousands of criteria inside a stored figure.
+FIGURE_DIGITS: Final = 6
+# Thresholds (tier and band mins) are compared with typed values, which may have 10 digits.
+THRESHOLD_DIGITS: Final = MAX_INTEGER_DIGITS
+# Texts of a framework file may run over lines; other control characters (NUL...) cannot be
+# stored by every database and are never meant.
+TEXT_WHITESPACE: Final = "\t\n\r"
 
 
 class Report(Protocol):
@@ -83,6 +105,7 @@ class Rule:
         text = raw.strip()
         if not text:
             raise ValueProblem("empty")
+        check_raw(text)
         if text.casefold() == "na":
             if not allow_na:
                 raise ValueProblem("na_not_allowed")
@@ -113,11 +136,20 @@ class Rule:
 
 
 def _number(text: str) -> Decimal:
-    """A user-typed number or ValueProblem('not_a_number')."""
+    """A user-typed number or ValueProblem('not_a_number'), within a stored figure's digits."""
     number = parse_user_number(text)
     if number is None:
         raise ValueProblem("not_a_number")
+    _check_digits(number)
     return number
+
+
+def _check_digits(number: Decimal) -> None:
+    """Refuse a number with more digits than a stored figure holds (they would be lost)."""
+    if not fits_figure(number):
+        raise ValueProblem(
+            "too_many_digits", {"digits": MAX_INTEGER_DIGITS, "places": MAX_DECIMAL_PLACES}
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +276,8 @@ class RatioRule(Rule):
         d = parse_user_number(match.group(2))
         if n is None or d is None:
             raise ValueProblem("bad_ratio_format")
+        _check_digits(n)
+        _check_digits(d)
         return Ratio(n, d)
 
     def check(self, value: Value) -> None:
@@ -489,7 +523,47 @@ RULE_MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "a proportional ratio takes no tiers",
         "Tỷ lệ tính theo cách “proportional” không dùng danh sách mức điểm (tiers).",
     ),
+    "text_too_long": (
+        "{field} must be at most {max} characters long",
+        "Trường {field} chỉ được dài tối đa {max} ký tự.",
+    ),
+    "text_control_character": (
+        "{field} contains a control character (such as NUL)",
+        "Trường {field} có ký tự điều khiển không hợp lệ (ví dụ NUL).",
+    ),
+    "figure_too_long": (
+        "{field} {value} must have at most {digits} digits before the point and {places} after it",
+        "Trường {field} ({value}) chỉ được có tối đa {digits} chữ số ở phần nguyên và {places} "
+        "chữ số ở phần thập phân.",
+    ),
 }
+
+
+def check_text(value: str, field: str, limit: int, report: Report) -> bool:
+    """Report a text of a framework file that is too long or holds control characters."""
+    ok = True
+    if len(value) > limit:
+        report("text_too_long", field=field, max=limit)
+        ok = False
+    if has_control_character(value, TEXT_WHITESPACE):
+        report("text_control_character", field=field)
+        ok = False
+    return ok
+
+
+def checked_figure(
+    value: Decimal | None, field: str, report: Report, digits: int = FIGURE_DIGITS
+) -> Decimal | None:
+    """The figure, or None once reported when it has more digits than can be stored.
+
+    Checked before any arithmetic: a figure of hundreds of digits overflows the decimal context.
+    """
+    if value is not None and not fits_figure(value, digits, MAX_DECIMAL_PLACES):
+        report(
+            "figure_too_long", field=field, value=value, digits=digits, places=MAX_DECIMAL_PLACES
+        )
+        return None
+    return value
 
 
 def _parse_tiers(
@@ -512,6 +586,13 @@ def _parse_tiers(
             ok = False
         minimum = to_decimal(item.get("min"))
         points = to_decimal(item.get("points"))
+        place = f"tiers[{position}]"
+        if (
+            minimum is not None
+            and checked_figure(minimum, f"{place}.min", report, THRESHOLD_DIGITS) is None
+        ) or (points is not None and checked_figure(points, f"{place}.points", report) is None):
+            ok = False
+            continue
         if minimum is None:
             report("tier_min_not_number", position=position, value=Shown(item.get("min")))
             ok = False
@@ -545,6 +626,8 @@ def _parse_step(
         step = default
     else:
         step = to_decimal(raw["step"])
+        if step is not None and checked_figure(step, "step", report) is None:
+            return default
         if step is None or step <= 0:
             report("step_not_positive", value=Shown(raw["step"]))
             return default
@@ -592,11 +675,12 @@ def _build_rule(raw: Any, max_points: Decimal | None, report: Report) -> Rule | 
         return _parse_ratio(raw, maximum, max_points, report)
     if rule_type == "number":
         return NumberRule(maximum, _parse_tiers(raw.get("tiers"), max_points, ZERO, None, report))
-    per_item = to_decimal(raw.get("per_item"))
-    if per_item is None or per_item <= 0:
+    number = to_decimal(raw.get("per_item"))
+    per_item = checked_figure(number, "per_item", report)
+    if number is None or (per_item is not None and per_item <= 0):
         report("per_item_not_positive", value=Shown(raw.get("per_item")))
-        per_item = Decimal(1)
-    return DeductionRule(maximum, per_item)
+    # A broken per_item is reported above; the rule is then built but discarded.
+    return DeductionRule(maximum, per_item if per_item is not None and per_item > 0 else Decimal(1))
 
 
 def _parse_options(raw: Any, max_points: Decimal | None, report: Report) -> tuple[Option, ...]:
@@ -615,8 +699,15 @@ def _parse_options(raw: Any, max_points: Decimal | None, report: Report) -> tupl
             report("option_unknown_keys", position=position, keys=extra)
         label = item.get("label")
         points = to_decimal(item.get("points"))
+        if points is not None:
+            points = checked_figure(points, f"options[{position}].points", report)
+            if points is None:
+                continue
         if not isinstance(label, str) or not label.strip():
             report("option_bad_label", position=position, value=Shown(label))
+            label = None
+        elif not check_text(label.strip(), f"options[{position}].label", MAX_RAW_LENGTH, report):
+            # The chosen label is stored as the value, in a column of MAX_RAW_LENGTH characters.
             label = None
         elif normalize_label(label) == "na":
             report("option_label_na", position=position)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -11,6 +12,10 @@ from reform.scoring.numbers import fmt_plain
 
 Stage = Literal["self", "appraisal", "survey"]
 STAGES: Final[tuple[str, ...]] = ("self", "appraisal", "survey")
+
+# A raw value is stored in the contract's spelling in a column of 200 characters; nothing longer
+# can be a value, so longer input is refused before it is read.
+MAX_RAW_LENGTH: Final = 200
 
 
 class NotApplicable:
@@ -93,7 +98,32 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "There is no criterion with code {criterion}.",
         "Không có tiêu chí mã {criterion}.",
     ),
+    "too_long": (
+        "The value is too long (at most {max} characters).",
+        "Giá trị quá dài (tối đa {max} ký tự).",
+    ),
+    "control_character": (
+        "The value contains an invisible control character; type it again.",
+        "Giá trị có ký tự điều khiển không nhìn thấy được; hãy nhập lại.",
+    ),
+    "too_many_digits": (
+        "Enter at most {digits} digits before the decimal point and {places} after it.",
+        "Chỉ nhập tối đa {digits} chữ số ở phần nguyên và {places} chữ số ở phần thập phân.",
+    ),
 }
+
+
+def has_control_character(text: str, allowed: str = "") -> bool:
+    """Whether text holds a control character (NUL, escape, a lone surrogate...) not allowed."""
+    return any(unicodedata.category(char) in ("Cc", "Cs") and char not in allowed for char in text)
+
+
+def check_raw(text: str) -> None:
+    """Refuse a stripped raw value that no rule can take: too long, or with control characters."""
+    if len(text) > MAX_RAW_LENGTH:
+        raise ValueProblem("too_long", {"max": MAX_RAW_LENGTH})
+    if has_control_character(text):
+        raise ValueProblem("control_character")
 
 
 def render_param(value: Any, decimal_separator: str) -> str:

@@ -450,10 +450,26 @@ def test_decimal_to_yaml_reads_back_exactly(value: D, written: Any) -> None:
     assert to_decimal(yaml.safe_load(yaml.safe_dump(out))) == value
 
 
-def test_long_decimals_survive_a_yaml_round_trip() -> None:
-    framework = build([leaf("1", "0.12345678901234567890", {"type": "survey"})])
+def test_the_longest_figures_survive_a_yaml_round_trip() -> None:
+    tiers = [{"min": "1234567890.1234", "points": "123456.1234"}]
+    framework = build(
+        [
+            leaf("1", "999999.9999", {"type": "survey"}),
+            leaf("2", "123456.1234", {"type": "number", "tiers": tiers}),
+        ]
+    )
     text = yaml.safe_dump(framework_to_dict(framework), allow_unicode=True, sort_keys=False)
     assert parse_framework(yaml.safe_load(text)) == framework
+
+
+def test_figures_longer_than_a_stored_figure_are_refused() -> None:
+    # criteria.max_points and the stored totals keep 4 places: a longer max would be rounded.
+    with pytest.raises(FrameworkError) as caught:
+        build([leaf("1", "0.12345678901234567890", {"type": "survey"})])
+    assert [p.kind for p in caught.value.problems] == ["figure_too_long"]
+    with pytest.raises(FrameworkError) as caught:
+        build([leaf("1", "1" + "0" * 400, {"type": "manual", "step": 1})])
+    assert [p.kind for p in caught.value.problems] == ["figure_too_long"]
 
 
 class TestFrameworkObject:

@@ -42,6 +42,13 @@ def _bands(bands: Any) -> dict[str, Any]:
     return framework_dict([leaf("1")], bands=bands)
 
 
+def _nested(depth: int) -> dict[str, Any]:
+    node = leaf("x")
+    for level in range(depth):
+        node = parent(f"p{level}", [node])
+    return framework_dict([node])
+
+
 # (broken framework, criterion code of the problem or None, kind of the problem)
 BROKEN: dict[str, tuple[Any, str | None, str]] = {
     "not a mapping": (["code"], None, "file_not_mapping"),
@@ -164,6 +171,15 @@ BROKEN: dict[str, tuple[Any, str | None, str]] = {
         "1.1",
         "ratio_bad_zero_denominator",
     ),
+    "name too long": (with_leaf(name="Tên " * 200), "1.1", "text_too_long"),
+    "NUL in a name": (with_leaf(name="Tên\x00"), "1.1", "text_control_character"),
+    "max too long": (with_leaf(max=10**40, rule={"type": "yesno"}), "1.1", "figure_too_long"),
+    "version too large": (
+        framework_dict([leaf("1")], version=10**12),
+        None,
+        "version_out_of_range",
+    ),
+    "too deep": (_nested(40), "p28", "too_deep"),
     "proportional tiers": (
         with_rule({"type": "ratio", "mode": "proportional", "zero_denominator": "na", "tiers": []}),
         "1.1",

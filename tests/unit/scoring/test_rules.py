@@ -272,6 +272,8 @@ def test_every_problem_has_both_languages() -> None:
                 "d": 1,
                 "options": ["a"],
                 "criterion": "1.1",
+                "digits": 10,
+                "places": 4,
             },
         )
         assert found.message and found.vi and found.message != found.vi
