@@ -236,10 +236,11 @@ def users():
     return render(
         "admin/users.html",
         "admin/partials/_user_list.html",
-        users=user_service.search_users(q, role),
+        users=user_service.search_users(q, role, for_user=current_user),
         q=q,
         role=role,
-        roles=[(r, role_label(r)) for r in ROLES],
+        # Nobody but an administrator sees administrators, so only they filter by that role.
+        roles=[(r, role_label(r)) for r in ROLES if r != ADMIN or current_user.has_role(ADMIN)],
     )
 
 
@@ -289,7 +290,7 @@ def user_new():
 @roles_required(*MANAGERS)
 def user_edit(user_id: int):
     """Change a user's name, e-mail, roles and unit."""
-    user = _get_or_404(User, user_id)
+    user = user_service.get_user_or_404(user_id, for_user=current_user)
     form = _user_form(user)
     form.username.data = user.username  # the username never changes
     if form.validate_on_submit():
@@ -317,7 +318,7 @@ def user_edit(user_id: int):
 @roles_required(*MANAGERS)
 def user_reset_password(user_id: int):
     """Give the user a temporary password and end their sessions."""
-    user = _get_or_404(User, user_id)
+    user = user_service.get_user_or_404(user_id, for_user=current_user)
     try:
         temp = user_service.reset_password(user, actor=current_user)
     except user_service.UserProblem as problem:
@@ -330,7 +331,7 @@ def user_reset_password(user_id: int):
 @roles_required(*MANAGERS)
 def user_set_active(user_id: int):
     """Deactivate (signing the user out everywhere) or reactivate a user."""
-    user = _get_or_404(User, user_id)
+    user = user_service.get_user_or_404(user_id, for_user=current_user)
     active = request.form.get("active") == "1"
     try:
         user_service.set_active(user, active, actor=current_user)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -45,6 +46,19 @@ def check_assignment(
             raise UserProblem(
                 "roles", _("Only an administrator can grant or change admin accounts.")
             )
+
+
+def can_see_user(viewer: User, target: User) -> bool:
+    """Only an administrator sees an administrator's account; other managers see the rest."""
+    return viewer.has_role(ADMIN) or not target.has_role(ADMIN)
+
+
+def get_user_or_404(user_id: int, *, for_user: User) -> User:
+    """The account if this user may see it; otherwise 404, so its existence is not revealed."""
+    user = db.session.get(User, user_id)
+    if user is None or not can_see_user(for_user, user):
+        abort(404)
+    return user
 
 
 def check_can_manage(target: User, *, actor: User) -> None:
@@ -125,9 +139,14 @@ def set_active(user: User, active: bool, *, actor: User) -> None:
     db.session.commit()
 
 
-def search_users(q: str = "", role: str = "", include_inactive: bool = True) -> list[User]:
+def search_users(
+    q: str = "", role: str = "", include_inactive: bool = True, *, for_user: User | None = None
+) -> list[User]:
     """Users matching a username or name fragment and holding the role, by username."""
     stmt = select(User).options(selectinload(User.unit)).order_by(User.username)
+    if for_user is not None and not for_user.has_role(ADMIN):
+        # Administrators' accounts are listed to administrators only.
+        stmt = stmt.where(~User.role_rows.any(UserRole.role == ADMIN))
     if q:
         term = q.strip().lower()
         stmt = stmt.where(
