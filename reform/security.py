@@ -7,10 +7,10 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
-from flask import Flask, abort, redirect, request, url_for
-from flask_login import current_user, login_required
+from flask import Flask, abort, redirect, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
 
-from reform.extensions import db, login_manager
+from reform.extensions import login_manager
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -19,6 +19,9 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+
+# Where the session cookie carries the token of its server-side record (UserSession).
+SESSION_TOKEN_KEY = "_session_token"
 
 PASSWORD_CHANGE_ENDPOINTS = frozenset(
     {"auth.account", "auth.change_password", "auth.logout", "auth.set_language", "static"}
@@ -33,16 +36,15 @@ def init_security(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(session_id: str):
-        from reform.models import User
+        from reform.services.accounts import session_user
 
         user_id, _, version = session_id.partition(":")
-        if not user_id.isdigit() or not version.isdigit():
+        token = session.get(SESSION_TOKEN_KEY)
+        if not user_id.isdigit() or not version.isdigit() or not isinstance(token, str):
             return None
-        user = db.session.get(User, int(user_id))
-        # A bumped session_version ends every session issued before it.
-        if user is None or user.session_version != int(version) or not user.active:
-            return None
-        return user
+        # The signed cookie alone is not enough: its server-side record must still exist
+        # (a sign-out deletes it), and a bumped session_version ends every older session.
+        return session_user(int(user_id), int(version), token)
 
     @app.before_request
     def require_password_change():
@@ -72,6 +74,27 @@ def init_security(app: Flask) -> None:
             # Pages behind a login must not be replayed from a shared computer's cache.
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def begin_session(user: Any, *, fresh: bool = True) -> None:
+    """Sign the user in on this browser under a new server-side session."""
+    from reform.services.accounts import open_session
+
+    if fresh:
+        # A fresh session at login: nothing from before sign-in carries over (fixation).
+        session.clear()
+    session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
+    session[SESSION_TOKEN_KEY] = open_session(user)
+    login_user(user)
+
+
+def end_session() -> None:
+    """Sign this browser out and delete its server-side session, so no copy of it works."""
+    from reform.services.accounts import close_session
+
+    close_session(session.get(SESSION_TOKEN_KEY))
+    logout_user()
+    session.clear()
 
 
 def roles_required(*roles: str) -> Callable[[F], F]:

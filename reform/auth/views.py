@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from reform.auth.forms import LoginForm, PasswordChangeForm
 from reform.extensions import db, limiter
 from reform.models import User
-from reform.security import is_safe_next
+from reform.security import begin_session, end_session, is_safe_next
 from reform.services import accounts
 from reform.services.demo import DEMO_PASSWORD
 from reform.services.passwords import verify_password
@@ -41,10 +41,7 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(form.username.data, form.password.data)
         if user is not None:
-            # A fresh session at login: nothing from before sign-in carries over (fixation).
-            session.clear()
-            session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
-            login_user(user)
+            begin_session(user)
             if user.must_change_password:
                 flash(_("Choose a new password before you continue."), "warning")
                 return redirect(url_for("auth.account"), code=303)
@@ -68,9 +65,8 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Sign out of this browser."""
-    logout_user()
-    session.clear()
+    """Sign out of this browser; a copy of its cookie stops working too."""
+    end_session()
     flash(_("You have signed out."), "info")
     return see_other(url_for("auth.login"))
 
@@ -94,8 +90,8 @@ def change_password():
             form.new_password.errors.append(_("Choose a password different from the current one."))
         else:
             accounts.set_password(current_user, form.new_password.data)
-            # This session stays signed in under the new session version.
-            login_user(current_user._get_current_object())
+            # Every session ended with the change; this browser continues in a new one.
+            begin_session(current_user._get_current_object(), fresh=False)
             flash(_("Password changed. Other sessions have been signed out."), "success")
             return see_other(url_for("auth.account"))
     return render("auth/account.html", status=422, form=form)
@@ -106,7 +102,8 @@ def change_password():
 def sign_out_everywhere():
     """End every other session of this user; this one continues."""
     accounts.end_all_sessions(current_user)
-    login_user(current_user._get_current_object())
+    # This browser continues in a new session, the others have no record left.
+    begin_session(current_user._get_current_object(), fresh=False)
     flash(_("Every other session has been signed out."), "success")
     return see_other(url_for("auth.account"))
 

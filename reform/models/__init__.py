@@ -14,7 +14,7 @@ from reform.models.history import HistoricalResult
 from reform.models.notifications import Notification
 from reform.models.submissions import Entry, Evidence, StoredFile, Submission
 from reform.models.units import Block, Unit
-from reform.models.users import ROLES, User, UserRole
+from reform.models.users import ROLES, User, UserRole, UserSession
 
 __all__ = [
     "ROLES",
@@ -38,4 +38,5 @@ __all__ = [
     "Unit",
     "User",
     "UserRole",
+    "UserSession",
 ]

@@ -72,6 +72,7 @@ class User(UserMixin, db.Model):
         return self.active
 
     def get_id(self) -> str:
+        """The id kept in the session: it stops matching once session_version is bumped."""
         return f"{self.id}:{self.session_version}"
 
     def __repr__(self) -> str:
@@ -89,3 +90,15 @@ class UserRole(db.Model):
     role: Mapped[str] = mapped_column(String(20))
 
     user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class UserSession(db.Model):
+    """One signed-in browser: its cookie is honoured only while this row exists."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # SHA-256 of the random token kept in the cookie: the table alone cannot be replayed.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())

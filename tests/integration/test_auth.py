@@ -86,6 +86,59 @@ def test_logout_ends_the_session(client, users):
     assert client.get("/home/officer").status_code == 302
 
 
+def _copy_session(source, target) -> None:
+    """Give target a copy of source's session cookie, as someone who copied it would."""
+    cookie = source.get_cookie("reform_session")
+    assert cookie is not None
+    target.set_cookie("reform_session", cookie.value)
+
+
+def test_logout_ends_a_copied_cookie_on_the_server(app, users, login_as):
+    browser, thief = login_as("officer"), app.test_client()
+    _copy_session(browser, thief)
+    assert thief.get("/account").status_code == 200
+    assert browser.post("/logout").status_code == 303
+    assert thief.get("/account").status_code == 302
+    assert thief.get("/home/officer").status_code == 302
+
+
+def test_logout_leaves_the_users_other_browsers_signed_in(login_as):
+    phone, desktop = login_as("officer"), login_as("officer")
+    phone.post("/logout")
+    assert phone.get("/account").status_code == 302
+    assert desktop.get("/account").status_code == 200
+
+
+def test_sign_out_everywhere_ends_copied_cookies(app, login_as):
+    desktop, thief = login_as("head"), app.test_client()
+    _copy_session(desktop, thief)
+    desktop.post("/account/sign-out-everywhere")
+    assert thief.get("/account").status_code == 302
+    assert desktop.get("/account").status_code == 200
+
+
+def test_the_oldest_sessions_end_beyond_the_cap(app, login_as, monkeypatch):
+    from reform.services import accounts
+
+    monkeypatch.setattr(accounts, "MAX_SESSIONS_PER_USER", 2)
+    first, second, third = login_as("officer"), login_as("officer"), login_as("officer")
+    assert first.get("/account").status_code == 302
+    assert second.get("/account").status_code == 200
+    assert third.get("/account").status_code == 200
+
+
+def test_a_signed_cookie_without_its_server_session_is_refused(client, users):
+    # What a cookie signed with the key but never issued at a sign-in looks like.
+    officer = users["officer"]
+    with client.session_transaction() as s:
+        s["_user_id"] = f"{officer.id}:{officer.session_version}"
+        s["_fresh"] = True
+    assert client.get("/account").status_code == 302
+    with client.session_transaction() as s:
+        s["_session_token"] = "made-up"
+    assert client.get("/account").status_code == 302
+
+
 def test_password_change_ends_other_sessions(app, users, login_as):
     phone, desktop = login_as("officer"), login_as("officer")
     r = desktop.post(
