@@ -27,12 +27,18 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, so long form sessions keep working
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
 
-    # Login rate limit; point it at Redis (redis://127.0.0.1:6379) when running several workers.
+    # Where failed sign-ins are counted; point it at Redis (redis://127.0.0.1:6379) when running
+    # several workers, so they share the counts.
     RATELIMIT_STORAGE_URI = "memory://"
     # If Redis is down, count in memory rather than refuse every sign-in.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = "10 per minute"
+    # Failed sign-ins allowed for one username from one address; then that username waits there
+    # (without its password being checked) until the window ends.
+    LOGIN_ACCOUNT_RATE_LIMIT = "5 per minute"
+    # The looser ceiling on failed sign-ins from one address (an office behind NAT shares one):
+    # above it a correct password still signs in, and each further failure holds its username.
+    LOGIN_RATE_LIMIT = "30 per minute"
 
     # Argon2id, OWASP ASVS 5.0 / cheat-sheet profile: m = 19 MiB, t = 2, p = 1 is the floor;
     # these defaults (RFC 9106 low-memory profile) exceed it.

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask_babel import format_time, ngettext
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from reform.auth.forms import LoginForm, PasswordChangeForm
-from reform.extensions import db, limiter
+from reform.extensions import db
 from reform.models import User
 from reform.security import begin_session, end_session, is_safe_next
-from reform.services import accounts
+from reform.services import accounts, login_limits
 from reform.services.demo import DEMO_PASSWORD
 from reform.services.passwords import verify_password
 from reform.web import render, see_other
@@ -19,17 +21,17 @@ from reform.web import render, see_other
 bp = Blueprint("auth", __name__)
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def _failed(response) -> bool:
-    # Only failed attempts count towards the limit; a successful login redirects with 303.
-    return response.status_code != 303
+def _hold_message(hold: login_limits.Hold) -> str:
+    """When this username may try again from here, in seconds and as a time of day."""
+    return ngettext(
+        "Too many failed sign-ins for this username. Try again in %(num)s second (at %(time)s).",
+        "Too many failed sign-ins for this username. Try again in %(num)s seconds (at %(time)s).",
+        hold.seconds,
+        time=format_time(hold.until, "HH:mm:ss"),
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
 def login():
     """Sign in with username and password."""
     if current_user.is_authenticated:
@@ -37,23 +39,33 @@ def login():
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
-    error = None
-    if form.validate_on_submit():
-        user = accounts.authenticate(form.username.data, form.password.data)
-        if user is not None:
-            begin_session(user)
-            if user.must_change_password:
-                flash(_("Choose a new password before you continue."), "warning")
-                return redirect(url_for("auth.account"), code=303)
-            target = form.next.data if is_safe_next(form.next.data) else url_for("main.index")
-            return redirect(target, code=303)
-        # The same words whether the user is unknown, inactive or the password is wrong.
-        error = _("Wrong username or password.")
+    error, hold = None, None
     status = 422 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        username, address = form.username.data, get_remote_address()
+        hold = login_limits.account_hold(username, address)
+        if hold is not None:
+            # Not even checked: guessing on while held learns nothing.
+            error, status = _hold_message(hold), 429
+        else:
+            user = accounts.authenticate(username, form.password.data)
+            if user is not None:
+                login_limits.forget_failures(username, address)
+                begin_session(user)
+                if user.must_change_password:
+                    flash(_("Choose a new password before you continue."), "warning")
+                    return redirect(url_for("auth.account"), code=303)
+                target = form.next.data if is_safe_next(form.next.data) else url_for("main.index")
+                return redirect(target, code=303)
+            hold = login_limits.record_failure(username, address)
+            # The same words whether the user is unknown, inactive or the password is wrong.
+            error = _("Wrong username or password.")
+            if hold is not None:
+                error = f"{error} {_hold_message(hold)}"
     demo_users = db.session.scalars(
         select(User).where(User.is_demo.is_(True), User.active.is_(True)).order_by(User.id)
     ).all()
-    return render(
+    response = render(
         "auth/login.html",
         status=status,
         form=form,
@@ -61,6 +73,9 @@ def login():
         demo_users=demo_users,
         demo_password=DEMO_PASSWORD,
     )
+    if hold is not None:
+        response.headers["Retry-After"] = str(hold.seconds)
+    return response
 
 
 @bp.post("/logout")

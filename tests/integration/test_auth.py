@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import uuid
+
+import pytest
 from helpers import TEST_PASSWORD, login
 
 from reform.extensions import db
@@ -196,22 +200,125 @@ def test_temporary_password_forces_a_change(app, client, users):
     assert client.get("/home/officer").status_code == 200
 
 
-def test_repeated_failed_logins_answer_429(make_app, users):
-    app = make_app(LOGIN_RATE_LIMIT="3 per minute")
+def _attempt(client, username: str, password: str, address: str, **extra):
+    """A sign-in from a client address (REMOTE_ADDR)."""
+    return client.post(
+        "/login",
+        data={"username": username, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+        **extra,
+    )
+
+
+def test_repeated_failures_hold_that_username_at_that_address(make_app, users):
+    app = make_app(LOGIN_ACCOUNT_RATE_LIMIT="3 per minute", LOGIN_RATE_LIMIT="100 per minute")
     c = app.test_client()
-    for _ in range(3):
-        assert c.post("/login", data={"username": "x", "password": "wrong-pw"}).status_code == 422
-    blocked = c.post("/login", data={"username": "officer", "password": TEST_PASSWORD})
+    for _ in range(2):
+        assert _attempt(c, "officer", "wrong-pw", "198.51.100.7").status_code == 422
+    third = _attempt(c, "officer", "wrong-pw", "198.51.100.7")
+    # The failure that uses up the allowance already says how long to wait.
+    assert third.status_code == 422 and "Thử lại sau" in third.get_data(as_text=True)
+    # Held: even the right password is refused there, with when to try again.
+    blocked = _attempt(c, "OFFICER ", TEST_PASSWORD, "198.51.100.7")
     assert blocked.status_code == 429
+    wait = int(blocked.headers["Retry-After"])
+    assert 1 <= wait <= 60
+    html = blocked.get_data(as_text=True)
+    assert re.search(r"Thử lại sau \d+ giây \(lúc \d\d:\d\d:\d\d\)", html)
     # Looking at the login page stays possible.
-    assert c.get("/login").status_code == 200
+    assert c.get("/login", environ_base={"REMOTE_ADDR": "198.51.100.7"}).status_code == 200
+    # Someone else at the same address, and the same person elsewhere, are not held.
+    assert _attempt(app.test_client(), "head", TEST_PASSWORD, "198.51.100.7").status_code == 303
+    assert _attempt(app.test_client(), "officer", TEST_PASSWORD, "198.51.100.8").status_code == 303
+
+
+def test_a_correct_password_passes_the_address_ceiling(make_app, users):
+    app = make_app(LOGIN_ACCOUNT_RATE_LIMIT="5 per minute", LOGIN_RATE_LIMIT="3 per minute")
+    office, c = "192.0.2.10", app.test_client()
+    # One person behind the office's NAT address fails with many usernames.
+    for name in ("ghost1", "ghost2", "ghost3", "ghost4"):
+        assert _attempt(c, name, "wrong-pw", office).status_code == 422
+    # The others at that address still sign in with their own passwords.
+    assert _attempt(app.test_client(), "officer", TEST_PASSWORD, office).status_code == 303
+    assert _attempt(app.test_client(), "leader", TEST_PASSWORD, office).status_code == 303
+    # Above the ceiling one failure holds that username there for the rest of the window.
+    held = _attempt(c, "head", "wrong-pw", office)
+    assert held.status_code == 422 and "Retry-After" in held.headers
+    assert _attempt(app.test_client(), "head", TEST_PASSWORD, office).status_code == 429
+    assert _attempt(app.test_client(), "head", TEST_PASSWORD, "192.0.2.11").status_code == 303
+
+
+def test_the_wait_is_told_in_english_too(make_app, users):
+    app = make_app(LOGIN_ACCOUNT_RATE_LIMIT="1 per minute")
+    c = app.test_client()
+    c.set_cookie("reform_lang", "en")
+    _attempt(c, "officer", "wrong-pw", "198.51.100.9")
+    html = _attempt(c, "officer", TEST_PASSWORD, "198.51.100.9").get_data(as_text=True)
+    assert re.search(r"Try again in \d+ seconds? \(at \d\d:\d\d:\d\d\)", html)
 
 
 def test_successful_logins_do_not_count_towards_the_limit(make_app, users):
-    app = make_app(LOGIN_RATE_LIMIT="2 per minute")
+    app = make_app(LOGIN_ACCOUNT_RATE_LIMIT="2 per minute", LOGIN_RATE_LIMIT="2 per minute")
     for _ in range(4):
         c = app.test_client()
         assert login(c, "officer").status_code == 303
+
+
+def test_signing_in_forgets_the_usernames_earlier_failures(make_app, users):
+    app = make_app(LOGIN_ACCOUNT_RATE_LIMIT="3 per minute")
+    c = app.test_client()
+    for _ in range(2):
+        _attempt(c, "officer", "wrong-pw", "198.51.100.20")
+    assert _attempt(c, "officer", TEST_PASSWORD, "198.51.100.20").status_code == 303
+    c = app.test_client()
+    for _ in range(2):
+        assert _attempt(c, "officer", "wrong-pw", "198.51.100.20").status_code == 422
+    assert _attempt(c, "officer", TEST_PASSWORD, "198.51.100.20").status_code == 303
+
+
+def _redis_url() -> str | None:
+    """The local Redis when it answers, else None."""
+    try:
+        import redis
+
+        client = redis.Redis.from_url("redis://127.0.0.1:6379", socket_connect_timeout=0.5)
+        client.ping()
+    except Exception:
+        return None
+    return "redis://127.0.0.1:6379"
+
+
+def test_failures_are_counted_in_the_shared_storage(make_app, users):
+    url = _redis_url()
+    if url is None:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    import redis
+
+    prefix = f"reform-test-{uuid.uuid4().hex}"
+    app = make_app(
+        RATELIMIT_STORAGE_URI=url, RATELIMIT_KEY_PREFIX=prefix, LOGIN_ACCOUNT_RATE_LIMIT="2/minute"
+    )
+    shared = redis.Redis.from_url(url)
+    try:
+        for _ in range(2):
+            _attempt(app.test_client(), "officer", "wrong-pw", "198.51.100.30")
+        # Every worker process reads these same keys.
+        assert shared.keys(f"*{prefix}*")
+        r = _attempt(app.test_client(), "officer", TEST_PASSWORD, "198.51.100.30")
+        assert r.status_code == 429
+    finally:
+        for key in shared.scan_iter(f"*{prefix}*"):
+            shared.delete(key)
+
+
+def test_sign_in_works_while_the_shared_storage_is_down(make_app, users):
+    # Nothing listens on port 1: the counts fall back to this process's memory.
+    app = make_app(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1", LOGIN_ACCOUNT_RATE_LIMIT="2/minute")
+    assert _attempt(app.test_client(), "head", TEST_PASSWORD, "198.51.100.40").status_code == 303
+    for _ in range(2):
+        _attempt(app.test_client(), "officer", "wrong-pw", "198.51.100.40")
+    r = _attempt(app.test_client(), "officer", TEST_PASSWORD, "198.51.100.40")
+    assert r.status_code == 429
 
 
 def test_passwords_are_stored_as_argon2id(users):

@@ -98,7 +98,7 @@ def test_instance_config_file_overrides_defaults(tmp_path, monkeypatch, database
 
 
 def test_behind_a_proxy_each_client_has_its_own_address(database_url, users, make_app):
-    app = make_app(PROXY_COUNT=1, LOGIN_RATE_LIMIT="2 per minute")
+    app = make_app(PROXY_COUNT=1, LOGIN_ACCOUNT_RATE_LIMIT="2 per minute")
     c = app.test_client()
     for ip in ("203.0.113.1", "203.0.113.1"):
         c.post(
