@@ -43,6 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from reform.extensions import babel, csrf, db, limiter, login_manager, migrate
     from reform.i18n import init_i18n
     from reform.security import init_security
+    from reform.validation import init_validation
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
@@ -52,6 +53,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_i18n(app, babel)
     init_security(app)
     web.init_web(app)
+    # Before the blueprints: their routes are compiled with the bounded converters.
+    init_validation(app)
 
     from reform.admin.views import bp as admin_bp
     from reform.api.views import bp as api_bp

@@ -56,6 +56,9 @@ class Config:
     PROXY_COUNT = 0
 
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    # Form fields other than files (Flask's default is 500 kB): a framework file pasted as text
+    # must reach the 2 MB check of the import page instead of a bare 413.
+    MAX_FORM_MEMORY_SIZE = 3 * 1024 * 1024
     # Evidence files: the largest one accepted, and where content is kept (empty means
     # <instance>/uploads, resolved in the factory).
     EVIDENCE_MAX_BYTES = 20 * 1024 * 1024

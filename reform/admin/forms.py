@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import EmailField, SelectField, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
@@ -11,6 +10,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 from reform.models.users import ROLES
 from reform.services.units import CODE_RE, KIND_RE
 from reform.services.users import USERNAME_RE
+from reform.validation import SafeForm
 
 
 def role_label(role: str) -> str:
@@ -33,7 +33,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class UnitForm(FlaskForm):
+class UnitForm(SafeForm):
     """A unit's code, name, kind, parent and block."""
 
     code = StringField(
@@ -56,7 +56,7 @@ class UnitForm(FlaskForm):
     block_id = SelectField(_l("Block"), coerce=int, validate_choice=True)
 
 
-class BlockForm(FlaskForm):
+class BlockForm(SafeForm):
     """A block's code and name."""
 
     code = StringField(
@@ -69,13 +69,13 @@ class BlockForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
 
 
-class ImportUnitsForm(FlaskForm):
+class ImportUnitsForm(SafeForm):
     """A CSV file of units."""
 
     file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))])
 
 
-class UserForm(FlaskForm):
+class UserForm(SafeForm):
     """A user's identity, roles and unit."""
 
     username = StringField(

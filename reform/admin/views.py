@@ -15,6 +15,7 @@ from reform.models.users import ADMIN, SECRETARIAT
 from reform.security import roles_required
 from reform.services import units as unit_service
 from reform.services import users as user_service
+from reform.validation import query_int
 from reform.web import render, see_other
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -50,7 +51,7 @@ def units():
     """The unit tree with search and filters; htmx refreshes only the list."""
     q = request.args.get("q", "")
     kind = request.args.get("kind", "")
-    block_id = request.args.get("block", type=int)
+    block_id = query_int("block")
     show_inactive = request.args.get("inactive") == "1"
     found = unit_service.search_units(
         q, kind=kind, block_id=block_id, include_inactive=show_inactive

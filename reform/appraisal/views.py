@@ -21,6 +21,7 @@ from reform.services.assessment import (
 )
 from reform.services.evidence import list_for
 from reform.services.phases import phase_of, today
+from reform.validation import bounded_int
 from reform.web import is_htmx, render, see_other
 
 bp = Blueprint("appraisal", __name__, url_prefix="/appraisal")
@@ -112,7 +113,7 @@ def save(submission_id: int, code: str):
     refusal = service.appraisal_refusal(current_user, submission, code)
     if refusal:
         abort(make_response(refusal, 403))
-    version = request.form.get(f"ver-{code}", type=int)
+    version = bounded_int(request.form.get(f"ver-{code}"))
     if version is None:
         abort(400)
     rule = node.rule.to_dict()["type"] if node.rule else None

@@ -27,6 +27,7 @@ from reform.security import is_safe_next
 from reform.services import assessment as service
 from reform.services.access import get_submission_or_404
 from reform.services.phases import phase_of, today
+from reform.validation import bounded_int
 from reform.web import is_htmx, render, see_other
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessments")
@@ -73,7 +74,7 @@ def save_criterion(submission_id: int, code: str):
     refusal = service.self_edit_refusal(submission, current_user)
     if refusal:
         abort(make_response(refusal, 403))
-    version = request.form.get(f"ver-{code}", type=int)
+    version = bounded_int(request.form.get(f"ver-{code}"))
     if version is None:
         abort(400)
     error = conflict = saved = None
@@ -140,7 +141,7 @@ def save_area(submission_id: int, area: str):
     errors: dict[str, str] = {}
     for row in view.rows:
         editable = (row.node.is_leaf and not row.node.is_survey) or row.node.allow_na
-        version = request.form.get(f"ver-{row.code}", type=int)
+        version = bounded_int(request.form.get(f"ver-{row.code}"))
         if not editable or version is None:
             continue
         fields = layout.criterion_fields(request.form, row.code, row.rule)

@@ -20,6 +20,7 @@ from reform.services import assignments as service
 from reform.services.access import get_campaign_or_404, get_submission_or_404
 from reform.services.assignments import AssignmentProblem
 from reform.services.spreadsheet import CsvWriter
+from reform.validation import bounded_int, query_int
 from reform.web import render, see_other
 
 bp = Blueprint("assignments", __name__)
@@ -28,10 +29,7 @@ SCOPES = ("block", "unit")
 
 
 def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
+    return bounded_int(value)
 
 
 def _evaluators() -> list[User]:
@@ -167,7 +165,7 @@ def queue():
     campaigns = list({i.campaign.code: i.campaign for i in items}.values())
     blocks = sorted({i.block.id: i.block for i in items if i.block}.values(), key=lambda b: b.name)
     campaign_code = request.args.get("campaign", "")
-    block_id = request.args.get("block", type=int)
+    block_id = query_int("block")
     state = request.args.get("status", "")
     shown = [
         i

@@ -27,6 +27,7 @@ from reform.security import roles_required
 from reform.services.access import get_submission_or_404
 from reform.services.assessment import parsed_framework
 from reform.services.spreadsheet import CsvWriter
+from reform.validation import query_int
 from reform.web import render
 
 bp = Blueprint("audit", __name__)
@@ -166,11 +167,11 @@ def parse_day(text: str | None) -> date | None:
 def _filters() -> LogFilters:
     args = request.args
     return LogFilters(
-        unit_id=args.get("unit", type=int),
+        unit_id=query_int("unit"),
         criterion=args.get("criterion", "").strip()[:40],
         stage=args.get("stage", "").strip()[:12],
         action=args.get("action", "").strip()[:40],
-        actor_id=args.get("actor", type=int),
+        actor_id=query_int("actor"),
         date_from=parse_day(args.get("from")),
         date_to=parse_day(args.get("to")),
     )

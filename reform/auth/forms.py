@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from reform.services.passwords import MIN_PASSWORD_LENGTH
+from reform.validation import SafeForm
 
 
-class LoginForm(FlaskForm):
+class LoginForm(SafeForm):
     """Username and password."""
 
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
@@ -18,7 +18,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(SafeForm):
     """The current password and a new one, typed twice."""
 
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from reform.validation import SafeForm
 
-class DatesForm(FlaskForm):
+
+class DatesForm(SafeForm):
     """The phase dates of a campaign."""
 
     self_opens_on = DateField(_l("Self-assessment opens"), validators=[DataRequired()])
@@ -35,3 +36,12 @@ class CampaignForm(DatesForm):
     )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=300)])
     framework_id = SelectField(_l("Framework version"), coerce=int, validate_choice=True)
+
+
+class SettingsForm(DatesForm):
+    """Phase dates of a running campaign, with the reason kept in the audit log."""
+
+    reason = StringField(
+        _l("Reason for the change (kept in the audit log)"),
+        validators=[Optional(), Length(max=300)],
+    )

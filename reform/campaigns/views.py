@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from reform.campaigns.forms import CampaignForm, DatesForm
+from reform.campaigns.forms import CampaignForm, DatesForm, SettingsForm
 from reform.extensions import db
 from reform.models import Block, Campaign, Evidence, Framework, Submission, Unit
 from reform.models.submissions import SUBMITTED
@@ -22,6 +22,7 @@ from reform.services import campaigns as service
 from reform.services import notices
 from reform.services.access import get_campaign_or_404
 from reform.services.phases import days_left, phase_of
+from reform.validation import bounded_int, query_int
 from reform.web import render, see_other
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
@@ -95,7 +96,7 @@ def new():
 def show(code: str):
     """Per unit: status, progress, evidence missing, self figures; filter by block and status."""
     campaign = get_campaign_or_404(code)
-    block_id = request.args.get("block", type=int)
+    block_id = query_int("block")
     status = request.args.get("status", "")
     stmt = (
         select(Submission)
@@ -157,11 +158,11 @@ def remind(code: str):
 def settings(code: str):
     """Phase dates, bands per block, and participants."""
     campaign = get_campaign_or_404(code)
-    form = DatesForm(obj=campaign if request.method == "GET" else None)
+    form = SettingsForm(obj=campaign if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
             service.update_dates(
-                campaign, _dates(form), actor=current_user, reason=request.form.get("reason", "")
+                campaign, _dates(form), actor=current_user, reason=(form.reason.data or "").strip()
             )
             if form.appeal_days.data:
                 service.set_appeal_days(campaign, form.appeal_days.data, actor=current_user)
@@ -176,7 +177,7 @@ def settings(code: str):
     return _settings_page(campaign, form, status)
 
 
-def _settings_page(campaign: Campaign, form: DatesForm, status: int = 200, band_error=None):
+def _settings_page(campaign: Campaign, form: SettingsForm, status: int = 200, band_error=None):
     blocks = {b.id: b for b in db.session.scalars(select(Block))}
     taking_part = set(
         db.session.scalars(select(Submission.unit_id).where(Submission.campaign_id == campaign.id))
@@ -231,7 +232,8 @@ def block_bands(code: str, block_id: int):
         )
     except service.CampaignProblem as problem:
         db.session.rollback()
-        return _settings_page(campaign, DatesForm(obj=campaign), 422, (block_id, problem.message))
+        form = SettingsForm(obj=campaign)
+        return _settings_page(campaign, form, 422, (block_id, problem.message))
     flash(_("Bands saved."), "success")
     return see_other(url_for("campaigns.settings", code=campaign.code))
 
@@ -241,7 +243,7 @@ def block_bands(code: str, block_id: int):
 def add_participant(code: str):
     """Let one more unit take part."""
     campaign = get_campaign_or_404(code)
-    unit = db.session.get(Unit, request.form.get("unit_id", type=int) or 0)
+    unit = db.session.get(Unit, bounded_int(request.form.get("unit_id")) or 0)
     if unit is None:
         abort(404)
     try:

@@ -14,6 +14,7 @@ from reform.models import Framework
 from reform.models.users import ADMIN, SECRETARIAT
 from reform.security import roles_required
 from reform.services import frameworks as service
+from reform.validation import query_int
 from reform.web import render, see_other
 
 bp = Blueprint("frameworks", __name__, url_prefix="/frameworks")
@@ -220,7 +221,7 @@ def compare(framework_id: int):
         .where(Framework.id != framework.id)
         .order_by(Framework.code, Framework.version)
     ).all()
-    other_id = request.args.get("with", type=int)
+    other_id = query_int("with")
     if other_id is None:
         same_code = [
             o for o in others if o.code == framework.code and o.version < framework.version

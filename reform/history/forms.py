@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectField
 from wtforms.validators import DataRequired
 
+from reform.validation import SafeForm
 
-class HistoryImportForm(FlaskForm):
+
+class HistoryImportForm(SafeForm):
     """A framework code and the CSV of its past published results."""
 
     framework_code = SelectField(

@@ -21,6 +21,7 @@ from reform.services import survey as survey_service
 from reform.services.access import get_campaign_or_404, get_submission_or_404
 from reform.services.assessment import parsed_framework
 from reform.services.phases import phase_of
+from reform.validation import bounded_int
 from reform.web import render, see_other
 
 bp = Blueprint("publication", __name__)
@@ -82,8 +83,8 @@ def survey(code: str):
     """Survey points of every participant unit, one grid (a card per unit on a phone)."""
     campaign = get_campaign_or_404(code)
     source = request.form if request.method == "POST" else request.args
-    block_id = source.get("block", type=int)
-    page = max(source.get("page", default=1, type=int) or 1, 1)
+    block_id = bounded_int(source.get("block"))
+    page = bounded_int(source.get("page"), low=1) or 1
     errors: dict[str, str] = {}
     posted: dict[str, str] = {}
     status = 200

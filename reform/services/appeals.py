@@ -49,6 +49,7 @@ from reform.services.publication import (
     versions,
 )
 from reform.services.results import campaign_results, canonical_json, refresh_results, stage_values
+from reform.validation import text_problem
 
 FILED = "filed"
 ACCEPTED = "accepted"
@@ -141,8 +142,8 @@ def file_appeals(submission: Submission, items: list[AppealItem], *, actor: User
         reason = item.reason.strip()
         if not reason:
             errors[f"reason-{item.code}"] = _("Give the reasons for this appeal.")
-        elif len(reason) > MAX_TEXT:
-            errors[f"reason-{item.code}"] = _("At most 4,000 characters.")
+        elif problem := text_problem(reason, max_length=MAX_TEXT):
+            errors[f"reason-{item.code}"] = problem
         files = []
         problems = []
         for upload in item.uploads:
@@ -273,8 +274,8 @@ def decide(appeal: Appeal, *, accept: bool, value: str | None, decision: str, ac
     if appeal.status != FILED:
         raise AppealRefused({"decision": _("This appeal is already decided.")})
     decision = (decision or "").strip()
-    if len(decision) > MAX_TEXT:
-        raise AppealRefused({"decision": _("At most 4,000 characters.")})
+    if problem := text_problem(decision, max_length=MAX_TEXT):
+        raise AppealRefused({"decision": problem})
     code = appeal.criterion.code
     if not accept:
         if not decision:
@@ -508,6 +509,8 @@ def republish(campaign: Campaign, *, actor: User | None, reason: str) -> Results
     reason = (reason or "").strip()
     if not reason:
         raise AppealRefused({"reason": _("Give the reason for the new version.")})
+    if problem := text_problem(reason):
+        raise AppealRefused({"reason": problem})
     document = campaign_results(campaign, published=True)
     if canonical_json(document) == previous.payload:
         raise PublicationRefused(

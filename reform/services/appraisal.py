@@ -29,6 +29,7 @@ from reform.services.campaigns import bands_for_block
 from reform.services.locking import lock_submission
 from reform.services.phases import phase_of, today
 from reform.services.results import refresh_results
+from reform.validation import text_problem
 
 OPEN, ANSWERED, CLOSED = "open", "answered", "closed"
 
@@ -150,8 +151,8 @@ def save_appraisal(
         except ValueProblem as problem:
             raise EntryRefused("value", problem_text(problem)) from problem
     comment = (comment or "").strip() or None
-    if comment and len(comment) > 4000:
-        raise EntryRefused("comment", _("At most 4,000 characters."))
+    if problem := text_problem(comment):
+        raise EntryRefused("comment", problem)
     own = stage_entries(submission, SELF)
     appraised = stage_entries(submission, APPRAISAL)
     entry = appraised.get(code)
@@ -237,6 +238,8 @@ def request_explanation(
         raise PermissionError(refusal)
     if not (message or "").strip():
         raise EntryRefused("message", _("Say what the unit should explain or add."))
+    if problem := text_problem(message):
+        raise EntryRefused("message", problem)
     if due_on is None or due_on < today():
         raise EntryRefused("due_on", _("Give a deadline from today on."))
     criterion = criteria_by_code(submission.campaign.framework)[code]
@@ -294,6 +297,8 @@ def answer_explanation(
         )
     if not (answer or "").strip():
         raise EntryRefused("answer", _("Write the explanation."))
+    if problem := text_problem(answer):
+        raise EntryRefused("answer", problem)
     request.answer = answer.strip()
     request.answered_by_id, request.answered_at = actor.id, _now()
     request.status = ANSWERED
@@ -321,6 +326,8 @@ def decide_explanation(
         raise EntryRefused("decision", _("Already decided."))
     if not (decision or "").strip():
         raise EntryRefused("decision", _("Note what you decided."))
+    if problem := text_problem(decision):
+        raise EntryRefused("decision", problem)
     request.decision = decision.strip()
     request.decided_by_id, request.decided_at = actor.id, _now()
     request.status = CLOSED

@@ -31,6 +31,7 @@ from reform.services.audit import record
 from reform.services.campaigns import bands_for_block
 from reform.services.locking import StaleDataError, lock_submission
 from reform.services.phases import phase_of
+from reform.validation import text_problem
 
 
 def self_edit_refusal(submission: Submission, user: User) -> str | None:
@@ -302,8 +303,9 @@ def save_self_entry(
             raise EntryRefused("value", problem_text(problem)) from problem
         raw = canonical_value(parsed)
     for label, text in (("note", note), ("explanation", explanation)):
-        if text is not None and len(text) > 4000:
-            raise EntryRefused(label, _("At most 4,000 characters."))
+        problem = text_problem(text)
+        if problem:
+            raise EntryRefused(label, problem)
     criteria = criteria_by_code(submission.campaign.framework)
     criterion = criteria[code]
     entries = self_entries(submission)
@@ -486,6 +488,8 @@ def return_to_officer(submission: Submission, *, actor: User, comment: str) -> N
         raise WorkflowRefused(_("Only a self-assessment waiting for approval can be returned."))
     if not comment.strip():
         raise EntryRefused("comment", _("Say what needs to change."))
+    if problem := text_problem(comment):
+        raise EntryRefused("comment", problem)
     submission.head_comment = comment.strip()
     _status(submission, RETURNED, actor, reason=submission.head_comment)
     db.session.commit()
@@ -513,6 +517,8 @@ def withdraw(submission: Submission, *, actor: User, reason: str = "") -> None:
         raise WorkflowRefused(_("Only a submitted self-assessment can be withdrawn."))
     if appraisal_started(submission):
         raise WorkflowRefused(_("Appraisal has started; it can no longer be withdrawn."))
+    if problem := text_problem(reason):
+        raise EntryRefused("reason", problem)
     submission.submitted_at = None
     _status(submission, DRAFT, actor, reason=reason.strip() or None)
     db.session.commit()

@@ -29,6 +29,7 @@ from reform.scoring import Framework as ScoringFramework
 from reform.services.assessment import applicable_leaves, parsed_framework
 from reform.services.audit import record
 from reform.services.phases import days_left
+from reform.validation import text_problem
 
 TODO, IN_PROGRESS, DONE, CLOSED = "todo", "in_progress", "done", "closed"
 STATES = (TODO, IN_PROGRESS, DONE, CLOSED)
@@ -326,8 +327,8 @@ def recuse(evaluator: User, submission: Submission, reason: str, actor: User) ->
     reason = (reason or "").strip()
     if not reason:
         raise AssignmentProblem("reason", _("Give the reason for stepping aside."))
-    if len(reason) > REASON_MAX:
-        raise AssignmentProblem("reason", _("At most 2,000 characters."))
+    if problem := text_problem(reason, max_length=REASON_MAX):
+        raise AssignmentProblem("reason", problem)
     if recusal_of(evaluator, submission) is not None:
         raise AssignmentProblem("reason", _("You have already stepped aside from this unit."))
     recusal = Recusal(

@@ -19,6 +19,10 @@ from reform.models import Criterion, Framework, User
 from reform.scoring import FrameworkError, framework_to_dict, parse_framework, score
 
 MAX_YAML_BYTES = 2 * 1024 * 1024
+# A framework of a thousand criteria is some 20,000 values a dozen levels deep; the bounds refuse
+# files built to exhaust the server long before they matter to a real one.
+MAX_YAML_NODES = 200_000
+MAX_YAML_DEPTH = 64
 # Fields of a node whose change a reviewer must see between two versions.
 COMPARED_FIELDS = (
     "name",
@@ -68,8 +72,14 @@ def load_yaml(data: bytes | str) -> dict:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise FrameworkRefused([(None, _("The file is not UTF-8 text."))]) from exc
+    elif len(data) > MAX_YAML_BYTES // 4 and len(data.encode("utf-8")) > MAX_YAML_BYTES:
+        # Pasted text is held to the same limit as an uploaded file.
+        raise FrameworkRefused([(None, _("The file is larger than 2 MB."))])
     try:
+        _check_shape(data)
         loaded = yaml.load(data, Loader=SAFE_LOADER)
+    except FrameworkRefused:
+        raise
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = _("line %(n)s", n=mark.line + 1) if mark else ""
@@ -77,9 +87,52 @@ def load_yaml(data: bytes | str) -> dict:
         raise FrameworkRefused(
             [(None, _("YAML error %(where)s: %(problem)s", where=where, problem=problem))]
         ) from exc
+    except (ValueError, OverflowError) as exc:
+        # A scalar the constructors cannot build: an integer of thousands of digits, a date
+        # out of range.
+        raise FrameworkRefused(
+            [(None, _("A number or date in the file cannot be read (%(problem)s).", problem=exc))]
+        ) from exc
     if not isinstance(loaded, dict):
         raise FrameworkRefused([(None, _("The file must describe one framework (a mapping)."))])
     return loaded
+
+
+def _check_shape(text: str) -> None:
+    """Refuse anchors and aliases, and bound the number and nesting of values, before loading.
+
+    Aliases let a file of a kilobyte describe a tree of billions of nodes ("billion laughs");
+    a framework never needs them, so they are refused outright. Reading the events only costs
+    a fraction of loading and builds nothing.
+    """
+    nodes = depth = 0
+    for event in yaml.parse(text, Loader=SAFE_LOADER):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise FrameworkRefused(
+                [
+                    (
+                        None,
+                        _(
+                            "Anchors and aliases (& and *) are not allowed in a framework file; "
+                            "write every value out in full."
+                        ),
+                    )
+                ]
+            )
+        if isinstance(event, yaml.NodeEvent):
+            nodes += 1
+            if nodes > MAX_YAML_NODES:
+                raise FrameworkRefused(
+                    [(None, _("The file holds more than %(n)s values.", n=MAX_YAML_NODES))]
+                )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise FrameworkRefused(
+                    [(None, _("The file is nested more than %(n)s levels deep.", n=MAX_YAML_DEPTH))]
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def validate(data: dict) -> dict:

@@ -22,7 +22,10 @@ from reform.models import (
     Unit,
     User,
 )
+from reform.scoring.numbers import MAX_DECIMAL_PLACES, MAX_INTEGER_DIGITS, fits_figure
 from reform.services.audit import record
+from reform.services.evidence import safe_filename
+from reform.validation import bounded_int
 
 COLUMNS = ("year", "unit_code", "points", "index", "rank")
 # Kept for people who like to see the unit's name in their spreadsheet; never read.
@@ -127,6 +130,8 @@ def import_history(
     # A (unit, year) already stored for the code is replaced, so importing the same file twice
     # changes nothing; units no longer active are accepted (the history of merged units).
     report = HistoryReport()
+    # The name is kept as the rows' source and in the audit log: no control characters.
+    filename = safe_filename(filename)
     if not db.session.scalar(select(Framework.id).where(Framework.code == framework_code).limit(1)):
         report.errors.append((0, _("No framework has the code “%(code)s”.", code=framework_code)))
         return report
@@ -243,12 +248,25 @@ def _row_problems(cells: dict[str, str], units: dict[str, Unit], capped: bool) -
                 )
             )
             figures[column] = Decimal(0)
+            continue
+        if figures[column] is not None and not fits_figure(figures[column]):
+            errors.append(
+                _(
+                    "%(column)s “%(value)s” has too many digits: at most %(digits)s before the "
+                    "decimal point and %(places)s after it.",
+                    column=column,
+                    value=cells[column],
+                    digits=MAX_INTEGER_DIGITS,
+                    places=MAX_DECIMAL_PLACES,
+                )
+            )
+            figures[column] = Decimal(0)
     if figures["points"] is None and figures["index"] is None:
         errors.append(_("Give the points or the index (or both)."))
     elif capped and figures["index"] is not None and figures["index"] > 100:
         errors.append(_("The index is a percentage: it cannot exceed 100."))
     rank = cells["rank"]
-    if rank and not (rank.isdigit() and int(rank) >= 1):
+    if rank and bounded_int(rank, low=1) is None:
         errors.append(_("Rank “%(value)s” must be a whole number from 1, or empty.", value=rank))
     return errors
 

@@ -29,6 +29,7 @@ from reform.services.results import (
 )
 from reform.services.spreadsheet import CsvDictWriter, append_row
 from reform.services.survey import applicable_survey_codes
+from reform.validation import text_problem
 
 NOT_SUBMITTED = "not_submitted"
 APPRAISAL_OPEN = "appraisal_open"
@@ -186,6 +187,8 @@ def reopen_appraisal(submission: Submission, *, actor: User | None, reason: str 
         raise PublicationRefused(_("The results are published; changes go through appeals."))
     if submission.appraisal_closed_at is None:
         raise PublicationRefused(_("The appraisal of this unit is not closed."))
+    if problem := text_problem(reason):
+        raise PublicationRefused(problem)
     submission.appraisal_closed_at = None
     submission.appraisal_closed_by_id = None
     record(
@@ -315,6 +318,8 @@ def publish(
     """Publish version 1: refused while not ready unless forced; sets the publication time."""
     if campaign.published_at is not None or latest_version(campaign) is not None:
         raise PublicationRefused(_("Already published; later versions come from decided appeals."))
+    if problem := text_problem(reason):
+        raise PublicationRefused(problem)
     problems = readiness(campaign)
     if problems and not force:
         raise NotReady(problems)

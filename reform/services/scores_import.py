@@ -18,6 +18,7 @@ from reform.services.audit import record
 from reform.services.campaigns import eligible_units
 from reform.services.locking import lock_submissions
 from reform.services.results import refresh_results, stage_values
+from reform.validation import text_problem
 
 COLUMNS = ("unit_code", "criterion_code", "value", "note")
 IMPORT_STAGES = (SELF, APPRAISAL, SURVEY)
@@ -89,6 +90,9 @@ def import_scores(
         code = (row.get("criterion_code") or "").strip()
         raw = (row.get("value") or "").strip()
         note = (row.get("note") or "").strip() or None
+        if problem := text_problem(note):
+            report.errors.append((line, f"{code or '(empty)'}: note: {problem}"))
+            continue
         if unit_code not in existing and unit_code not in eligible:
             why = "unknown unit" if unit_code not in units else "not a participant"
             report.errors.append((line, f"{unit_code or '(empty)'}: {why}"))

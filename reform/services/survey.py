@@ -22,6 +22,7 @@ from reform.services.assessment import canonical_value, parsed_framework, proble
 from reform.services.audit import record
 from reform.services.locking import lock_submissions
 from reform.services.results import refresh_results
+from reform.validation import bounded_int
 
 FIELD_PREFIX = "s-"
 
@@ -193,7 +194,7 @@ def save_survey(campaign: Campaign, form: Mapping[str, str], *, actor: User | No
         if not name.startswith(FIELD_PREFIX):
             continue
         sid_text, _sep, code = name[len(FIELD_PREFIX) :].partition("-")
-        submission = submissions.get(int(sid_text)) if sid_text.isdigit() else None
+        submission = submissions.get(bounded_int(sid_text))  # type: ignore[arg-type]
         if submission is None or code not in fw:
             errors[name] = _("Unknown unit or criterion.")
             continue

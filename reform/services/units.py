@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from reform.extensions import db
 from reform.models import Block, Unit
 from reform.services.spreadsheet import starts_like_formula
+from reform.validation import text_problem
 
 CSV_COLUMNS = ("code", "name", "kind", "parent_code", "block_code", "block_name")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")
@@ -177,6 +178,12 @@ def import_units(data: bytes) -> ImportReport:
             errs.append((line, _("The name is empty.")))
         elif len(row["name"]) > 200:
             errs.append((line, _("The name is longer than 200 characters.")))
+        elif problem := text_problem(row["name"], multiline=False):
+            errs.append((line, problem))
+        if row["block_name"] and (
+            problem := text_problem(row["block_name"], max_length=200, multiline=False)
+        ):
+            errs.append((line, problem))
         report.warnings.extend((line, message) for message in formula_warnings(row))
         if not KIND_RE.match(row["kind"]):
             errs.append(

@@ -16,6 +16,7 @@ from reform.security import roles_required
 from reform.services import whatif as service
 from reform.services.access import get_campaign_or_404
 from reform.services.campaigns import CampaignProblem
+from reform.validation import bounded_int
 from reform.web import is_htmx, render
 
 bp = Blueprint("whatif", __name__, url_prefix="/rankings")
@@ -27,10 +28,10 @@ WHO = (ADMIN, SECRETARIAT, LEADER)
 def _version_arg(errors: dict[str, str]) -> int | None:
     """The version asked for in the query string (None: the campaign's own)."""
     text = (request.args.get("version") or "").strip()
-    if text and not text.isdigit():
+    version = bounded_int(text, low=1)
+    if text and version is None:
         errors[service.VERSION] = _("Choose a version from the list.")
-        return None
-    return int(text) if text else None
+    return version
 
 
 def _shown(text: str, area: service.Area) -> str:
@@ -65,7 +66,7 @@ def show(code: str):
     errors: dict[str, str] = {}
     versions = service.framework_versions(campaign)
     version = _version_arg(errors)
-    shown = request.args.get("shown_version", type=int)
+    shown = bounded_int(request.args.get("shown_version"))
     chosen = next((f for f in versions if f.version == version), campaign.framework)
     # Weights belong to the areas of the version the form showed: a new version starts afresh.
     version_changed = shown is not None and shown != chosen.version
