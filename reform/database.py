@@ -6,7 +6,10 @@ import sqlite3
 
 from sqlalchemy import Engine, event
 
-SQLITE_BUSY_TIMEOUT_MS = 5000
+# Writers of one SQLite file queue for its lock. SQLite's busy handler polls rather than queues,
+# so under a burst one writer can wait several times the average hold: 30 s keeps a save in the
+# last-day rush from failing where it would only have been slow.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 @event.listens_for(Engine, "connect")

@@ -2,49 +2,86 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from reform.extensions import db
-from reform.models import Submission
+from reform.models import Campaign, Submission
 
-__all__ = ["StaleDataError", "lock_submission", "lock_submissions"]
+__all__ = ["StaleDataError", "lock_submission", "lock_submissions", "locked_submission"]
+
+_HELD = "reform.locked_submissions"
+
+
+def locked_submission(submission_id: int) -> Submission | None:
+    """Load a submission (campaign, framework, unit) and hold its row until commit."""
+    _write_lock()
+    # FOR UPDATE OF submissions: PostgreSQL holds that row until commit (SQLite already holds
+    # its write lock). populate_existing: what this session loaded earlier is replaced by what
+    # was committed, so the checks and totals that follow read the current state.
+    found = db.session.scalar(
+        select(Submission)
+        .where(Submission.id == submission_id)
+        .options(
+            joinedload(Submission.campaign).joinedload(Campaign.framework),
+            joinedload(Submission.unit),
+        )
+        .with_for_update(of=Submission)
+        .execution_options(populate_existing=True)
+    )
+    if found is not None:
+        _held().add(found.id)
+    return found
 
 
 def lock_submission(submission: Submission) -> Submission:
     """Hold the submission's row until commit and reload it as others committed it."""
-    # An UPDATE is the one lock both databases take the same way: PostgreSQL locks the row
-    # until commit, SQLite takes its write lock (so the reads that follow see every committed
-    # entry). RETURNING with populate_existing refreshes the loaded object in that statement,
-    # so a status or total changed by the writer before us is what the checks then read.
-    db.session.execute(
-        update(Submission)
-        .where(Submission.id == submission.id)
-        .values(updated_at=func.now())
-        .returning(Submission)
-        .execution_options(populate_existing=True, synchronize_session=False)
-    ).all()
+    if submission.id in _held():
+        return submission  # already locked and reloaded in this transaction
+    locked_submission(submission.id)
     return submission
 
 
 def lock_submissions(submissions: Iterable[Submission]) -> None:
     """Lock several submissions at once (a survey grid, an import) and reload them."""
-    ids = sorted({s.id for s in submissions if s.id is not None})
+    held = _held()
+    ids = sorted({s.id for s in submissions if s.id is not None} - held)
     if not ids:
         return
-    if db.session.get_bind().dialect.name == "sqlite":
-        # SQLite has no row locks: any write takes the database's write lock.
-        db.session.execute(
-            update(Submission)
-            .where(Submission.id.in_(ids))
-            .values(updated_at=func.now())
-            .execution_options(synchronize_session=False)
-        )
-        query = select(Submission).where(Submission.id.in_(ids))
-    else:
-        # Rows locked in id order: two batch writers wait for each other, never deadlock.
-        query = select(Submission).where(Submission.id.in_(ids)).order_by(Submission.id)
-        query = query.with_for_update()
-    db.session.execute(query.execution_options(populate_existing=True)).scalars().all()
+    _write_lock()
+    # Rows locked in id order: two batch writers wait for each other, never deadlock.
+    db.session.execute(
+        select(Submission)
+        .where(Submission.id.in_(ids))
+        .order_by(Submission.id)
+        .with_for_update(of=Submission)
+        .execution_options(populate_existing=True)
+    ).scalars().all()
+    held.update(ids)
+
+
+def _held() -> set[int]:
+    """The submissions locked by the current transaction (a new transaction starts empty)."""
+    session = db.session()  # the request's own Session behind the scoped proxy
+    transaction = session.get_transaction() or session.begin()
+    mark = session.info.get(_HELD)
+    if mark is None or mark[0] is not transaction:
+        mark = session.info[_HELD] = (transaction, set())
+    return mark[1]
+
+
+def _write_lock() -> None:
+    """On SQLite, take the database's write lock now rather than at the first write."""
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.dbapi_connection
+    # SQLite has no row locks. Without this, two requests read the same entries and the later
+    # writer fails or works from a stale copy; BEGIN IMMEDIATE makes the second one wait (the
+    # busy timeout) until the first commits, and then read what it wrote.
+    if isinstance(raw, sqlite3.Connection) and not raw.in_transaction:
+        raw.execute("BEGIN IMMEDIATE")
