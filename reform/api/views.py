@@ -9,8 +9,8 @@ from sqlalchemy.orm import joinedload
 
 from reform.extensions import db
 from reform.models import Campaign
-from reform.models.users import STAFF_ROLES
 from reform.services import rankings
+from reform.services.access import LIVE, results_access_or_404
 from reform.services.publication import latest_version
 from reform.services.results import campaign_results, canonical_json
 
@@ -26,10 +26,6 @@ def not_found(_error):
     return response
 
 
-def _may_see_live() -> bool:
-    return current_user.is_authenticated and current_user.has_role(*STAFF_ROLES)
-
-
 @bp.get("/campaigns/<code>/results")
 def campaign_results_json(code: str) -> Response:
     """The published document (the stored bytes) for anyone; live results for staff only."""
@@ -38,13 +34,14 @@ def campaign_results_json(code: str) -> Response:
     )
     if campaign is None:
         abort(404)
+    # Unpublished results do not exist for the public or the units (the rule in services.access).
+    access = results_access_or_404(current_user, campaign)
     version = latest_version(campaign)
     if version is not None:
         response = make_response(version.payload.encode("utf-8"))
         response.set_etag(version.content_hash)
         response.headers["Cache-Control"] = "no-cache"
-    elif not _may_see_live():
-        # Unpublished results do not exist for the public or the units.
+    elif access != LIVE:
         abort(404)
     else:
         tag = rankings.document_etag(campaign)

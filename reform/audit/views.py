@@ -24,7 +24,7 @@ from reform.extensions import db
 from reform.models import AuditEvent, Campaign, Submission, Unit, User
 from reform.models.users import STAFF_ROLES
 from reform.security import roles_required
-from reform.services.access import get_submission_or_404
+from reform.services.access import COUNCIL_STAGES, get_submission_or_404, results_access
 from reform.services.assessment import parsed_framework
 from reform.services.spreadsheet import CsvWriter
 from reform.validation import query_int
@@ -61,6 +61,8 @@ ACTION_LABELS = {
     "appeal_accepted": _l("Appeal accepted"),
     "appeal_rejected": _l("Appeal rejected"),
 }
+# Council events a unit takes part in: it reads the request and the decision on its form.
+EXPLANATION_ACTIONS = ("explanation_requested", "explanation_answered", "explanation_decided")
 STAGE_LABELS = {
     "self": _l("Self-assessment"),
     "appraisal": _l("Appraisal"),
@@ -103,17 +105,29 @@ def _area_of(framework, code: str) -> str | None:
 @bp.get("/assessments/<int:submission_id>/history/<code>")
 @login_required
 def criterion_history(submission_id: int, code: str):
-    """Every recorded change of one criterion of a submission, all stages, newest first."""
+    """Every recorded change of one criterion of a submission, all stages, newest first; the
+    council's values only for those who may see the unit's results (the rule in services.access)."""
     submission = get_submission_or_404(submission_id, for_user=current_user)
     fw = parsed_framework(submission.campaign.framework)
     if code not in fw:
         abort(404)
-    events = db.session.scalars(
+    query = (
         select(AuditEvent)
         .where(AuditEvent.submission_id == submission.id, AuditEvent.criterion_code == code)
         .options(joinedload(AuditEvent.actor))
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-    ).all()
+    )
+    if results_access(current_user, submission.campaign, submission.unit) is None:
+        # Before publication the unit sees its own stage and the explanations it is asked for
+        # (its form shows those too), not the council's appraised or survey values.
+        query = query.where(
+            or_(
+                AuditEvent.stage.is_(None),
+                AuditEvent.stage.not_in(COUNCIL_STAGES),
+                AuditEvent.action.in_(EXPLANATION_ACTIONS),
+            )
+        )
+    events = db.session.scalars(query).all()
     return render(
         "audit/history.html",
         "audit/partials/_history.html",

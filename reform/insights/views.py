@@ -9,12 +9,10 @@ from sqlalchemy import select
 
 from reform.extensions import db
 from reform.models import Block
-from reform.models.users import STAFF_ROLES
 from reform.rankings.views import number_formatter
 from reform.scoring import HEAT_LEVELS, round2
-from reform.security import roles_required
 from reform.services import insights as service
-from reform.services.access import get_campaign_or_404
+from reform.services.access import get_campaign_or_404, staff_results_page
 from reform.services.publication import latest_version
 from reform.web import is_htmx, render
 
@@ -32,7 +30,7 @@ def _figures():
 
 
 @bp.get("/<code>/heatmap")
-@roles_required(*STAFF_ROLES)
+@staff_results_page
 def heatmap(code: str):
     """Units by areas (component index) per block, and the criteria that lose most points."""
     campaign = get_campaign_or_404(code)

@@ -11,6 +11,7 @@ from reform.extensions import db
 from reform.models import ROLES, Block, Campaign, Framework, Submission, Unit, User
 from reform.models.users import ADMIN, EVALUATOR, HEAD, LEADER, OFFICER, SECRETARIAT
 from reform.services import notify
+from reform.services.access import results_access
 from reform.services.phases import days_left, phase_of
 from reform.web import render, see_other
 
@@ -57,7 +58,8 @@ def home(role: str):
 
 
 def _unit_assessments(unit_id: int | None) -> list[dict]:
-    """The unit's campaigns with status, progress, phase and days left, newest first."""
+    """The unit's campaigns with status, progress, phase, days left and whether the user may
+    open its results yet, newest first."""
     if unit_id is None:
         return []
     submissions = db.session.scalars(
@@ -72,6 +74,7 @@ def _unit_assessments(unit_id: int | None) -> list[dict]:
             "submission": s,
             "phase": phase_of(s.campaign),
             "days_left": days_left(s.campaign.self_closes_on),
+            "results": results_access(current_user, s.campaign, s.unit) is not None,
         }
         for s in submissions
     ]

@@ -21,7 +21,12 @@ from reform.rankings.views import number_formatter
 from reform.scoring.numbers import fmt_plain
 from reform.services import appraisal
 from reform.services import profile as service
-from reform.services.access import can_see_unit, get_campaign_or_404
+from reform.services.access import (
+    PUBLISHED,
+    can_see_unit,
+    get_campaign_or_404,
+    results_access_or_404,
+)
 from reform.services.publication import latest_version
 from reform.web import render
 
@@ -123,15 +128,24 @@ def _charts(profile: service.UnitProfile, num) -> dict:
 @bp.get("/<code>/units/<unit_code>")
 @login_required
 def show(code: str, unit_code: str):
-    """One unit's profile in a campaign, live or as published; a unit's people see only theirs."""
+    """One unit's profile in a campaign, live or as published; a unit's people see only theirs,
+    and only once published (the rule in services.access)."""
     campaign = get_campaign_or_404(code)
     unit = _unit_or_404(unit_code)
+    access = results_access_or_404(current_user, campaign, unit)
     latest = latest_version(campaign)
     wanted = request.args.get("view")
     source = service.PUBLISHED if (wanted == service.PUBLISHED and latest) else service.LIVE
+    if access == PUBLISHED:
+        source = service.PUBLISHED
     profile = service.unit_profile(campaign, unit, source=source)
-    if profile is None:
+    # A unit's people read the published version only: never live figures (the profile falls
+    # back to them when the unit is missing from the published document).
+    if profile is None or (access == PUBLISHED and profile.live):
         abort(404)
+    if access == PUBLISHED:
+        # No tab to the live figures.
+        latest = None
     num = number_formatter()
     return render(
         "profile/show.html",

@@ -14,10 +14,8 @@ from sqlalchemy.orm import joinedload
 from reform.extensions import db
 from reform.i18n import fmt_number
 from reform.models import Block, Campaign
-from reform.models.users import STAFF_ROLES
-from reform.security import roles_required
 from reform.services import rankings as service
-from reform.services.access import get_campaign_or_404
+from reform.services.access import get_campaign_or_404, staff_results_page
 from reform.services.phases import phase_of
 from reform.services.publication import latest_version
 from reform.web import is_htmx, render
@@ -112,7 +110,7 @@ def _context(campaign: Campaign, choices: dict, source: str, tag: str | None = N
 
 
 @bp.get("/")
-@roles_required(*STAFF_ROLES)
+@staff_results_page
 def index():
     """Every campaign, with a link to its ranking."""
     campaigns = db.session.scalars(
@@ -124,7 +122,7 @@ def index():
 
 
 @bp.get("/<code>")
-@roles_required(*STAFF_ROLES)
+@staff_results_page
 def show(code: str):
     """A campaign's ranking per block, live (updated as scores are saved) or as published."""
     campaign = get_campaign_or_404(code)
@@ -143,7 +141,7 @@ def show(code: str):
 
 
 @bp.get("/<code>/live")
-@roles_required(*STAFF_ROLES)
+@staff_results_page
 def live(code: str):
     """The live results region: 304 without a body while nothing it shows has changed."""
     campaign = get_campaign_or_404(code)

@@ -13,14 +13,17 @@ from sqlalchemy import select
 
 from reform.extensions import db
 from reform.models import Unit
-from reform.models.users import ADMIN, EVALUATOR, LEADER, SECRETARIAT
-from reform.security import roles_required
 from reform.services import official
-from reform.services.access import can_see_unit, get_campaign_or_404
+from reform.services.access import (
+    PUBLISHED,
+    can_see_unit,
+    get_campaign_or_404,
+    results_access_or_404,
+    staff_results_page,
+)
 from reform.web import render
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-READERS = (ADMIN, SECRETARIAT, LEADER, EVALUATOR)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -46,7 +49,7 @@ def _file_name(report: official.OfficialReport, *parts: str) -> str:
 
 
 @bp.get("/<code>")
-@roles_required(*READERS)
+@staff_results_page
 def campaign(code: str):
     """The campaign's results in the official document layout, for the browser's print."""
     report = official.official_report(get_campaign_or_404(code))
@@ -54,7 +57,7 @@ def campaign(code: str):
 
 
 @bp.get("/<code>.pdf")
-@roles_required(*READERS)
+@staff_results_page
 def campaign_pdf(code: str):
     """The same report as an A4 PDF file."""
     from reform.services.pdf import render_pdf
@@ -65,7 +68,7 @@ def campaign_pdf(code: str):
 
 
 @bp.get("/<code>/results.xlsx")
-@roles_required(*READERS)
+@staff_results_page
 def results_xlsx(code: str):
     """The results workbook in the official layout: a sheet per block and a sheet of bands."""
     report = official.official_report(get_campaign_or_404(code))
@@ -74,7 +77,7 @@ def results_xlsx(code: str):
 
 
 @bp.get("/<code>/results.csv")
-@roles_required(*READERS)
+@staff_results_page
 def results_csv(code: str):
     """The results as CSV (UTF-8 with BOM), with area indices and the publication status."""
     report = official.official_report(get_campaign_or_404(code))
@@ -84,13 +87,16 @@ def results_csv(code: str):
 
 
 def _unit_report(code: str, unit_code: str) -> official.UnitReport:
-    """The unit's report if this user may see the unit and it takes part; otherwise 404."""
+    """The unit's report if this user may see its results (the rule in services.access) and it
+    takes part; otherwise 404."""
     campaign = get_campaign_or_404(code)
     unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
     if unit is None or not can_see_unit(current_user, unit):
         abort(404)
+    access = results_access_or_404(current_user, campaign, unit)
     found = official.unit_report(official.official_report(campaign), unit)
-    if found is None:
+    # A unit's people read the published version only, never figures computed live.
+    if found is None or (access == PUBLISHED and not found.report.published):
         abort(404)
     return found
 

@@ -14,7 +14,7 @@ from reform.rankings.views import number_formatter
 from reform.scoring.numbers import fmt_plain, parse_user_number
 from reform.security import roles_required
 from reform.services import whatif as service
-from reform.services.access import get_campaign_or_404
+from reform.services.access import get_campaign_or_404, staff_results_page
 from reform.services.campaigns import CampaignProblem
 from reform.validation import bounded_int
 from reform.web import is_htmx, render
@@ -59,6 +59,7 @@ def _told(errors: dict[str, str], areas: tuple[service.Area, ...]) -> list[tuple
 
 
 @bp.get("/<code>/what-if")
+@staff_results_page
 @roles_required(*WHO)
 def show(code: str):
     """The ranking as it would be with another version, weights or bands; nothing is saved."""

@@ -28,6 +28,11 @@ COUNCIL_READS = {
 COUNCIL_WRITES = COUNCIL_READS | {"admin": (403,), "secretariat": (403,)}
 # The request id does not exist: those who may reach the route get 404 for it too.
 COUNCIL_MISSING = COUNCIL_READS | {"admin": HIDDEN, "secretariat": HIDDEN}
+# Results not theirs to see answer 404 to a unit's people, as if the page did not exist (the
+# rule in services.access): pages of every unit's figures always, their own unit's results
+# until publication (the campaign here is not published).
+STAFF_RESULTS = {ANON: "login", **dict.fromkeys(STAFF, (200,)), "head": HIDDEN, "officer": HIDDEN}
+UNPUBLISHED_UNIT_RESULTS = STAFF_RESULTS
 UNIT_MISSING = {
     ANON: "login",
     "admin": HIDDEN,
@@ -195,22 +200,24 @@ EXPECTED = {
         "/public/{published}/v/1/results.json",
         EVERYONE,
     ),
-    # Official outputs: the campaign's for staff; a unit's also for that unit's people.
-    "reports.campaign": ("GET", "/reports/{campaign}", STAFF),
-    "reports.campaign_pdf": ("GET", "/reports/{campaign}.pdf", STAFF),
-    "reports.results_xlsx": ("GET", "/reports/{campaign}/results.xlsx", STAFF),
-    "reports.results_csv": ("GET", "/reports/{campaign}/results.csv", STAFF),
-    "reports.unit": ("GET", "/reports/{campaign}/units/STP", UNIT_AND_STAFF),
-    "reports.unit_pdf": ("GET", "/reports/{campaign}/units/STP.pdf", UNIT_AND_STAFF),
+    # Official outputs: the campaign's for staff; a unit's also for that unit's people once
+    # published (tests/integration/test_results_access.py follows them through publication).
+    "reports.campaign": ("GET", "/reports/{campaign}", STAFF_RESULTS),
+    "reports.campaign_pdf": ("GET", "/reports/{campaign}.pdf", STAFF_RESULTS),
+    "reports.results_xlsx": ("GET", "/reports/{campaign}/results.xlsx", STAFF_RESULTS),
+    "reports.results_csv": ("GET", "/reports/{campaign}/results.csv", STAFF_RESULTS),
+    "reports.unit": ("GET", "/reports/{campaign}/units/STP", UNPUBLISHED_UNIT_RESULTS),
+    "reports.unit_pdf": ("GET", "/reports/{campaign}/units/STP.pdf", UNPUBLISHED_UNIT_RESULTS),
     # Rankings: staff only; the live region answers like the page (304 needs If-None-Match).
-    "rankings.index": ("GET", "/rankings/", STAFF),
-    "rankings.show": ("GET", "/rankings/{campaign}", STAFF),
-    "rankings.live": ("GET", "/rankings/{campaign}/live", STAFF),
+    "rankings.index": ("GET", "/rankings/", STAFF_RESULTS),
+    "rankings.show": ("GET", "/rankings/{campaign}", STAFF_RESULTS),
+    "rankings.live": ("GET", "/rankings/{campaign}/live", STAFF_RESULTS),
     # What-if: the secretariat and leaders (and admin), not evaluators; nothing is saved.
-    "whatif.show": ("GET", "/rankings/{campaign}/what-if", {"admin", "secretariat", "leader"}),
-    # A unit's profile: staff see every participant, a unit's people only their own (STP).
-    "profile.show": ("GET", "/rankings/{campaign}/units/STP", UNIT_AND_STAFF),
-    "insights.heatmap": ("GET", "/rankings/{campaign}/heatmap", STAFF),
+    "whatif.show": ("GET", "/rankings/{campaign}/what-if", STAFF_RESULTS | {"evaluator": (403,)}),
+    # A unit's profile: staff see every participant, a unit's people only their own (STP), and
+    # only once published.
+    "profile.show": ("GET", "/rankings/{campaign}/units/STP", UNPUBLISHED_UNIT_RESULTS),
+    "insights.heatmap": ("GET", "/rankings/{campaign}/heatmap", STAFF_RESULTS),
     # Past years' results: leaders read them, the managers import and delete (no year 2001
     # was imported: the managers reach the route and get 404, the others 403).
     "history.index": ("GET", "/history/", {"admin", "secretariat", "leader"}),

@@ -76,6 +76,8 @@ def test_history_shows_every_change_newest_first_with_who_from_and_to(
 
 
 def test_history_includes_every_stage(login_as, users, submission):
+    from reform.services.publication import publish
+
     save(login_as("officer"), submission, "1.3", v="1")
     record(
         "value_changed",
@@ -88,7 +90,16 @@ def test_history_includes_every_stage(login_as, users, submission):
         reason="Thiếu tài liệu kiểm chứng",
     )
     db.session.commit()
-    html = login_as("head").get(f"/assessments/{submission.id}/history/1.3").get_data(True)
+    url = f"/assessments/{submission.id}/history/1.3"
+    html = login_as("leader").get(url).get_data(True)
+    assert "Thẩm định" in html and "Tự đánh giá" in html
+    assert "Thiếu tài liệu kiểm chứng" in html and "Evaluator" in html
+    # Before publication the unit reads its own stage, not the council's values.
+    html = login_as("head").get(url).get_data(True)
+    assert "Tự đánh giá" in html and "Đã ghi nhận 1 thay đổi" in html
+    assert "Thiếu tài liệu kiểm chứng" not in html and "0.75" not in html
+    publish(submission.campaign, actor=None, force=True)
+    html = login_as("head").get(url).get_data(True)
     assert "Thẩm định" in html and "Tự đánh giá" in html
     assert "Thiếu tài liệu kiểm chứng" in html and "Evaluator" in html
 

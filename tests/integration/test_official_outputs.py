@@ -428,8 +428,9 @@ def test_campaign_outputs_are_for_staff_only(app, login_as, official, published)
         url = template.format(code="PAR-OFF")
         for who in ("admin", "secretariat", "leader", "evaluator"):
             assert login_as(who).get(url).status_code == 200, (url, who)
+        # Every unit's figures: a unit's people get 404, as for any result not theirs to see.
         for who in ("head", "officer", "other_officer"):
-            assert login_as(who).get(url).status_code == 403, (url, who)
+            assert login_as(who).get(url).status_code == 404, (url, who)
         anonymous = app.test_client().get(url)
         assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
         missing = template.format(code="NOPE")

@@ -324,6 +324,10 @@ def test_published_view_takes_the_published_version(profiled, login_as):
 
 
 def test_links_lead_to_the_evidence_and_the_history(app, profiled):
+    from reform.services.publication import publish
+
+    # Published, so that the unit's people see the profile too.
+    publish(profiled, actor=None, force=True)
     submission = submission_of(profiled, "SA")
     history = f"/assessments/{submission.id}/history/1.1"
     for who, evidence_page, anchor in (
@@ -373,7 +377,13 @@ def test_staff_see_every_participant(profiled, login_as, who):
         assert 'href="/rankings/PAR-P"' in response.get_data(as_text=True)
 
 
-def test_a_units_people_see_only_their_own_unit(app, profiled):
+def test_a_units_people_see_only_their_own_unit_once_published(app, profiled):
+    from reform.services.publication import publish
+
+    # Before publication the profile (appraised and survey figures, rank) is not theirs to see.
+    for who in ("head-sa", "officer-sa"):
+        assert _login(app, who).get("/rankings/PAR-P/units/SA").status_code == 404, who
+    publish(profiled, actor=None, force=True)
     for who in ("head-sa", "officer-sa"):
         c = _login(app, who)
         own = c.get("/rankings/PAR-P/units/SA")
@@ -480,7 +490,13 @@ def test_points_frameworks_show_points_with_bonus_and_deductions_apart(make_unit
     assert figure(html, "penalty_points") == "1,00"
 
 
-def test_a_units_home_links_its_profile_and_report(app, profiled):
+def test_a_units_home_links_its_profile_and_report_once_published(app, profiled):
+    from reform.services.publication import publish
+
+    html = _login(app, "officer-sa").get("/home/officer").get_data(as_text=True)
+    assert "/rankings/PAR-P/units/SA" not in html and "/reports/PAR-P/units/SA" not in html
+    assert "Kết quả sẽ mở tại đây sau khi được công bố." in html
+    publish(profiled, actor=None, force=True)
     html = _login(app, "officer-sa").get("/home/officer").get_data(as_text=True)
     assert 'href="/rankings/PAR-P/units/SA"' in html
     assert 'href="/reports/PAR-P/units/SA"' in html
