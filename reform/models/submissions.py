@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, func
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reform.extensions import db
@@ -62,6 +62,9 @@ class Submission(db.Model):
     index: Mapped[Decimal | None] = mapped_column(Figure())
     band: Mapped[str | None] = mapped_column(String(40))
     appraised_count: Mapped[int] = mapped_column(default=0)
+    # The council's figures per top-level area ({"1": {"points": "6.5", ...}}), kept with the
+    # totals so the live results document never rescans the entries.
+    area_figures: Mapped[dict | None] = mapped_column(JSON)
     appraisal_closed_at: Mapped[datetime | None]
     appraisal_closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())

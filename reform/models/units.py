@@ -38,6 +38,9 @@ class Unit(db.Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     block_id: Mapped[int | None] = mapped_column(ForeignKey("blocks.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # Vietnamese dictionary order of the name as a plain string (kept with the name), so lists
+    # and rankings can be ordered and paged by the database.
+    sort_key: Mapped[str | None] = mapped_column(String(1200), index=True)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
