@@ -276,6 +276,8 @@ def evaluate(
     survey_values: Mapping[str, RawOrValue] | None = None,
     *,
     bands: Iterable[Band] | None = None,
+    own_card: Scorecard | None = None,
+    appraised_card: Scorecard | None = None,
 ) -> UnitResult:
     """All stage figures of one unit: self, appraised (None before any appraisal), survey, current.
 
@@ -290,14 +292,21 @@ def evaluate(
         code: value for code, value in (appraised_values or {}).items() if code not in surveys
     }
     survey = {code: value for code, value in (survey_values or {}).items() if code in surveys}
-    current = score(framework, unit_kind, combine(own, appraised, survey), bands=bands)
+    # A caller that already scored the unit's own values or the council's (non-survey criteria,
+    # the same bands) hands those cards in: a save then scores the unit once, not three times.
+    if own_card is None:
+        own_card = score(framework, unit_kind, own, bands=bands)
+    if appraised and appraised_card is None:
+        appraised_card = score(framework, unit_kind, combine(own, appraised), bands=bands)
+    if survey:
+        current = score(framework, unit_kind, combine(own, appraised, survey), bands=bands)
+    else:
+        current = appraised_card if appraised else own_card
     return UnitResult(
-        self_points=score(framework, unit_kind, own).points,
+        self_points=own_card.points,
         # The council's total: its value where it set one, the unit's elsewhere (contract 3.3:
         # points = appraised_points + survey_points).
-        appraised_points=(
-            score(framework, unit_kind, combine(own, appraised)).points if appraised else None
-        ),
+        appraised_points=appraised_card.points if appraised else None,
         survey_points=current.survey_points,
         points=current.points,
         max_points=current.max_points,

@@ -184,3 +184,35 @@ def test_ranking_invariants(rows: list[tuple[str, Decimal | None]]) -> None:
             assert before.rank <= after.rank
             if before.shown == after.shown:
                 assert before.rank == after.rank
+
+
+@TREES
+@given(st.data())
+def test_evaluate_with_cards_already_scored_gives_the_same_figures(data: st.DataObject) -> None:
+    # A save scores the unit's own values (and the council's) once and hands the cards to
+    # evaluate; the figures must be exactly those of scoring from scratch.
+    from reform.scoring import combine, evaluate, parse_bands
+
+    framework_map = data.draw(framework_data())
+    framework = parse_framework(framework_map)
+    own = data.draw(raw_values(framework_map))
+    council = {
+        code: value
+        for code, value in data.draw(raw_values(framework_map)).items()
+        if data.draw(st.booleans())
+    }
+    kind = data.draw(st.sampled_from(KINDS))
+    bands = data.draw(
+        st.sampled_from([None, parse_bands([{"min": 60, "label": "X"}, {"min": 0, "label": "Y"}])])
+    )
+    fresh = evaluate(framework, kind, own, council, bands=bands)
+    # The cards a caller holds are of the stages' own criteria (survey ones count 0 there).
+    own = {c: v for c, v in own.items() if c not in framework.survey_codes}
+    council = {c: v for c, v in council.items() if c not in framework.survey_codes}
+    own_card = score(framework, kind, own, bands=bands)
+    council_card = score(framework, kind, combine(own, council), bands=bands)
+    reused = evaluate(
+        framework, kind, own, council, bands=bands, own_card=own_card, appraised_card=council_card
+    )
+    assert reused.as_dict() == fresh.as_dict()
+    assert reused.scorecard.nodes == fresh.scorecard.nodes
