@@ -24,7 +24,12 @@ from reform.extensions import db
 from reform.models import AuditEvent, Campaign, Submission, Unit, User
 from reform.models.users import STAFF_ROLES
 from reform.security import roles_required
-from reform.services.access import COUNCIL_STAGES, get_submission_or_404, results_access
+from reform.services.access import (
+    COUNCIL_STAGES,
+    get_submission_or_404,
+    results_access,
+    staff_results_page,
+)
 from reform.services.assessment import parsed_framework
 from reform.services.spreadsheet import CsvWriter
 from reform.validation import query_int
@@ -261,6 +266,7 @@ def _choices(campaign: Campaign) -> dict:
 
 
 @bp.get("/campaigns/<code>/audit")
+@staff_results_page
 @roles_required(*LOG_READERS)
 def campaign_log(code: str):
     """The campaign's audit log, filtered and paginated; htmx refreshes only the list."""
@@ -294,6 +300,7 @@ def campaign_log(code: str):
 
 
 @bp.get("/campaigns/<code>/audit.csv")
+@staff_results_page
 @roles_required(*LOG_READERS)
 def campaign_log_csv(code: str):
     """Every row of the filtered log as CSV (UTF-8 with BOM, so spreadsheets read Vietnamese)."""

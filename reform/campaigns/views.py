@@ -20,7 +20,7 @@ from reform.scoring import vi_sort_key
 from reform.security import roles_required
 from reform.services import campaigns as service
 from reform.services import notices
-from reform.services.access import get_campaign_or_404
+from reform.services.access import get_campaign_or_404, staff_results_page
 from reform.services.phases import days_left, phase_of
 from reform.validation import bounded_int, query_int
 from reform.web import render, see_other
@@ -92,6 +92,7 @@ def new():
 
 
 @bp.get("/<code>")
+@staff_results_page
 @roles_required(*STAFF_ROLES)
 def show(code: str):
     """Per unit: status, progress, evidence missing, self figures; filter by block and status."""

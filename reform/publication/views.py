@@ -18,7 +18,11 @@ from reform.security import roles_required
 from reform.services import appeals as appeal_service
 from reform.services import publication as service
 from reform.services import survey as survey_service
-from reform.services.access import get_campaign_or_404, get_submission_or_404
+from reform.services.access import (
+    get_campaign_or_404,
+    get_submission_or_404,
+    staff_results_page,
+)
 from reform.services.assessment import parsed_framework
 from reform.services.phases import phase_of
 from reform.validation import bounded_int
@@ -78,6 +82,7 @@ def _campaign_blocks(campaign: Campaign) -> list[Block]:
 
 
 @bp.route("/campaigns/<code>/survey", methods=["GET", "POST"])
+@staff_results_page
 @roles_required(*MANAGERS)
 def survey(code: str):
     """Survey points of every participant unit, one grid (a card per unit on a phone)."""
@@ -159,6 +164,7 @@ def _readiness_page(campaign: Campaign, status: int = 200, error: str | None = N
 
 
 @bp.get("/campaigns/<code>/publish")
+@staff_results_page
 @roles_required(*MANAGERS)
 def publish_page(code: str):
     """The readiness checklist by unit, closing appraisal, and the Publish button."""
@@ -408,6 +414,7 @@ def _appeals_page(campaign: Campaign, status: int = 200, errors=None, error_for=
 
 
 @bp.get("/campaigns/<code>/appeals")
+@staff_results_page
 @roles_required(*MANAGERS)
 def appeals(code: str):
     """The council's list of appeals: waiting ones to decide, decided ones with the decision."""

@@ -33,6 +33,8 @@ COUNCIL_MISSING = COUNCIL_READS | {"admin": HIDDEN, "secretariat": HIDDEN}
 # until publication (the campaign here is not published).
 STAFF_RESULTS = {ANON: "login", **dict.fromkeys(STAFF, (200,)), "head": HIDDEN, "officer": HIDDEN}
 UNPUBLISHED_UNIT_RESULTS = STAFF_RESULTS
+# Pages of the managers that show every unit's figures: other staff get 403, units 404.
+MANAGER_RESULTS = STAFF_RESULTS | {"evaluator": (403,), "leader": (403,)}
 UNIT_MISSING = {
     ANON: "login",
     "admin": HIDDEN,
@@ -79,7 +81,7 @@ EXPECTED = {
     "main.notifications_read": ("POST", "/notifications/read", SIGNED_IN),
     "campaigns.index": ("GET", "/campaigns/", STAFF),
     "campaigns.new": ("GET", "/campaigns/new", MANAGERS),
-    "campaigns.show": ("GET", "/campaigns/{campaign}", STAFF),
+    "campaigns.show": ("GET", "/campaigns/{campaign}", STAFF_RESULTS),
     "campaigns.settings": ("GET", "/campaigns/{campaign}/settings", MANAGERS),
     "campaigns.remind": ("POST", "/campaigns/{campaign}/remind", MANAGERS),
     "campaigns.block_bands": ("POST", "/campaigns/{campaign}/blocks/{block}/bands", MANAGERS),
@@ -124,8 +126,8 @@ EXPECTED = {
         UNIT_AND_STAFF,
     ),
     "audit.criterion_history": ("GET", "/assessments/{submission}/history/1.2", UNIT_AND_STAFF),
-    "audit.campaign_log": ("GET", "/campaigns/{campaign}/audit", STAFF),
-    "audit.campaign_log_csv": ("GET", "/campaigns/{campaign}/audit.csv", STAFF),
+    "audit.campaign_log": ("GET", "/campaigns/{campaign}/audit", STAFF_RESULTS),
+    "audit.campaign_log_csv": ("GET", "/campaigns/{campaign}/audit.csv", STAFF_RESULTS),
     # An unassigned evaluator and the unit's people do not see the council's page (404);
     # the secretariat and admin read it but do not appraise (403 on writes).
     "appraisal.page": ("GET", "/appraisal/{submission}", COUNCIL_READS),
@@ -165,8 +167,8 @@ EXPECTED = {
         "/appraisal/{submission}/recuse",
         {**dict.fromkeys(WHO, (403,)), ANON: "login", "evaluator": (404,)},
     ),
-    "publication.survey": ("GET", "/campaigns/{campaign}/survey", MANAGERS),
-    "publication.publish_page": ("GET", "/campaigns/{campaign}/publish", MANAGERS),
+    "publication.survey": ("GET", "/campaigns/{campaign}/survey", MANAGER_RESULTS),
+    "publication.publish_page": ("GET", "/campaigns/{campaign}/publish", MANAGER_RESULTS),
     # Not ready (nothing submitted): managers get the checklist again with 422.
     "publication.publish": ("POST", "/campaigns/{campaign}/publish", MANAGERS),
     "publication.close_appraisal": (
@@ -179,7 +181,7 @@ EXPECTED = {
         "/campaigns/{campaign}/submissions/{submission}/reopen-appraisal",
         MANAGERS,
     ),
-    "publication.appeals": ("GET", "/campaigns/{campaign}/appeals", MANAGERS),
+    "publication.appeals": ("GET", "/campaigns/{campaign}/appeals", MANAGER_RESULTS),
     # No appeal 999: managers reach the route and get 404, the others 403.
     "publication.decide_appeal": (
         "POST",

@@ -715,8 +715,9 @@ def test_overview_filters_answer_htmx_with_the_partial_only(login_as, units, cam
 
 
 def test_overview_is_for_staff_only(app, client, login_as, campaign):
+    # Every unit's self points: a unit's people get 404, as for any result not theirs to see.
     for role in ("officer", "head", "other_officer"):
-        assert login_as(role).get("/campaigns/PAR-TEST").status_code == 403
+        assert login_as(role).get("/campaigns/PAR-TEST").status_code == 404
     r = client.get("/campaigns/PAR-TEST")
     assert r.status_code == 302 and "/login" in r.headers["Location"]
     assert login_as("secretariat").get("/campaigns/NOPE").status_code == 404

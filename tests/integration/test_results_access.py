@@ -39,6 +39,15 @@ STAFF_PAGES = (
     "/reports/{code}",
     "/reports/{code}/results.xlsx",
     "/reports/{code}/results.csv",
+    "/campaigns/{code}",
+    "/campaigns/{code}/audit",
+    "/campaigns/{code}/audit.csv",
+)
+# The managers' pages of every unit's council figures (other staff: 403).
+MANAGER_PAGES = (
+    "/campaigns/{code}/survey",
+    "/campaigns/{code}/publish",
+    "/campaigns/{code}/appeals",
 )
 API = "/api/v1/campaigns/{code}/results"
 
@@ -132,6 +141,12 @@ def test_pages_of_every_units_figures_are_the_staffs(app, login_as, scored, who,
     what_if = c.get(f"/rankings/{CODE}/what-if").status_code
     expected = {ANON: 302, "evaluator": 403}.get(who, 200 if who in STAFF else 404)
     assert what_if == expected, who
+    for template in MANAGER_PAGES:
+        url = template.format(code=CODE)
+        expected = {ANON: 302, "admin": 200, "secretariat": 200}.get(
+            who, 403 if who in STAFF else 404
+        )
+        assert c.get(url).status_code == expected, (url, who)
 
 
 @pytest.mark.parametrize("published", [False, True], ids=["before", "after"])
