@@ -121,9 +121,12 @@ def test_the_audit_csv_writes_names_and_notes_as_text(login_as, hostile):
     assert not any(cell.startswith(("=", "+", "@", "\t", "\r")) for cell in cells)
 
 
-def test_the_recusals_csv_names_its_charset_once(login_as, hostile):
-    response = login_as("admin").get(f"/campaigns/{hostile.code}/recusals.csv")
-    assert response.headers.getlist("Content-Type") == ["text/csv; charset=utf-8"]
+def test_the_other_csv_downloads_name_their_charset_once(login_as, hostile):
+    c = login_as("admin")
+    for url in (f"/campaigns/{hostile.code}/recusals.csv", "/history/sample.csv"):
+        response = c.get(url)
+        assert response.status_code == 200, url
+        assert response.headers.getlist("Content-Type") == ["text/csv; charset=utf-8"], url
 
 
 # ---- the unit import warns ----------------------------------------------------------------------

@@ -112,3 +112,25 @@ def test_append_row_writes_below_the_last_row():
     cells = again.active
     assert cells["A1"].value == "=a" and cells["A1"].data_type == "s"
     assert cells["A2"].value == 1 and cells["B2"].data_type == "s" and cells["B2"].quotePrefix
+
+
+def test_every_export_goes_through_the_shared_writer():
+    """A CSV or Excel writer anywhere else would let a formula through; the demo's CSV is the
+    input of its own score import, not a file people open."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "reform"
+    allowed = {root / "services" / "spreadsheet.py", root / "services" / "demo.py"}
+    direct = re.compile(r"csv\.(writer|DictWriter)\(|\.cell\([^()]*,[^()]*,|\.append\(\[")
+    offenders = []
+    for path in root.rglob("*.py"):
+        if path in allowed:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for match in direct.finditer(text):
+            # `.append([` is only a worksheet's when the module writes workbooks.
+            if match.group(0) == ".append([" and "openpyxl" not in text:
+                continue
+            offenders.append(f"{path.relative_to(root)}: {match.group(0)}")
+    assert not offenders, "write through reform.services.spreadsheet: " + ", ".join(offenders)
