@@ -30,7 +30,14 @@ from reform.scoring.insights import (
     share_of,
 )
 from reform.scoring.numbers import fmt2, round2
-from reform.scoring.ranking import Entry, Ranked, rank, vi_sort_key
+from reform.scoring.ranking import (
+    SORT_STRING_LENGTH,
+    Entry,
+    Ranked,
+    rank,
+    vi_sort_key,
+    vi_sort_string,
+)
 from reform.scoring.rules import (
     RULE_TYPES,
     ChoiceRule,
@@ -62,6 +69,7 @@ __all__ = [
     "HEAT_LEVELS",
     "NA",
     "RULE_TYPES",
+    "SORT_STRING_LENGTH",
     "STAGES",
     "AreaScore",
     "Band",
@@ -115,5 +123,6 @@ __all__ = [
     "score",
     "share_of",
     "vi_sort_key",
+    "vi_sort_string",
     "weigh",
 ]
