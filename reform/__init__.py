@@ -53,6 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_i18n(app, babel)
     init_security(app)
     web.init_web(app)
+    web.init_delivery(app)
     # Before the blueprints: their routes are compiled with the bounded converters.
     init_validation(app)
 

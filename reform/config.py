@@ -55,6 +55,28 @@ class Config:
     # without it every client looks like the proxy and shares one login rate limit.
     PROXY_COUNT = 0
 
+    # Responses in text formats are compressed (Flask-Compress) for clients that accept it; PDF,
+    # XLSX and images are compressed formats already and are sent as they are. Set
+    # COMPRESS_REGISTER = False when the reverse proxy compresses instead (docs/deployment.md).
+    COMPRESS_MIMETYPES = [
+        "text/html",
+        "text/css",
+        "text/plain",
+        "text/csv",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "application/yaml",
+        "image/svg+xml",
+    ]
+    COMPRESS_ALGORITHM = ["zstd", "br", "gzip", "deflate"]
+    # Static files are streamed from disk; the library leaves gzip out for streams by default,
+    # yet gzip is all a browser offers over plain HTTP besides deflate.
+    COMPRESS_ALGORITHM_STREAMING = ["zstd", "br", "gzip", "deflate"]
+    # Static files: a URL carrying the file's content hash (?v=, added by url_for) is cached for
+    # a year as immutable; any other static URL for this many seconds.
+    STATIC_MAX_AGE = 300
+
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
     # Form fields other than files (Flask's default is 500 kB): a framework file pasted as text
     # must reach the 2 MB check of the import page instead of a bare 413.

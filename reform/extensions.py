@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from flask import Response
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -37,3 +39,17 @@ csrf = CSRFProtect()
 babel = Babel()
 # Only the views that opt in are limited; the storage comes from RATELIMIT_STORAGE_URI.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+class Compression(Compress):
+    """Flask-Compress, leaving alone a byte range (206), which is a slice of the uncoded body."""
+
+    def after_request(self, response: Response) -> Response:
+        if response.status_code == 206:
+            response.vary.add("Accept-Encoding")
+            return response
+        return super().after_request(response)
+
+
+# Which types are compressed, and how, is set by the COMPRESS_* settings in reform/config.py.
+compress = Compression()
