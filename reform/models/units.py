@@ -5,9 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, func
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from reform.extensions import db
+from reform.scoring import SORT_STRING_LENGTH, vi_sort_string
+
+# The sort key compares by code point: PostgreSQL's default collation (e.g. en_US) would not,
+# so the column takes "C" there; SQLite compares text by code point already.
+SortKey = String(SORT_STRING_LENGTH).with_variant(
+    String(SORT_STRING_LENGTH, collation="C"), "postgresql"
+)
 
 
 class Block(db.Model):
@@ -40,13 +47,19 @@ class Unit(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Vietnamese dictionary order of the name as a plain string (kept with the name), so lists
     # and rankings can be ordered and paged by the database.
-    sort_key: Mapped[str | None] = mapped_column(String(1200), index=True)
+    sort_key: Mapped[str | None] = mapped_column(SortKey, index=True)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Unit]] = relationship(back_populates="parent")
     block: Mapped[Block | None] = relationship(back_populates="units")
+
+    @validates("name")
+    def _keep_sort_key(self, _key: str, name: str | None) -> str | None:
+        """Set the sort key with the name, so no code that creates or renames a unit forgets."""
+        self.sort_key = None if name is None else vi_sort_string(name)
+        return name
 
     def ancestors(self) -> list[Unit]:
         """Parents from the nearest up to the root."""
