@@ -377,11 +377,14 @@ class Framework:
     bands: tuple[Band, ...]
     criteria: tuple[Node, ...]
     _index: dict[str, Node] = field(init=False, repr=False, compare=False)
+    _parents: dict[str, str] = field(init=False, repr=False, compare=False)
     survey_codes: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         index = {node.code: node for top in self.criteria for node in top.walk()}
         object.__setattr__(self, "_index", index)
+        parents = {child.code: node.code for node in index.values() for child in node.children}
+        object.__setattr__(self, "_parents", parents)
         surveys = frozenset(code for code, node in index.items() if node.is_survey)
         object.__setattr__(self, "survey_codes", surveys)
 
@@ -400,6 +403,18 @@ class Framework:
     def leaves(self) -> Iterator[Node]:
         """Every scored (leaf) criterion, in file order."""
         return (node for node in self.nodes() if node.is_leaf)
+
+    def applies_to_unit(self, code: str, unit_kind: str) -> bool:
+        """Whether a criterion and every node above it apply to a unit of this kind.
+
+        A criterion that does not apply is not on the unit's form and takes no value.
+        """
+        current: str | None = code
+        while current is not None:
+            if not self._index[current].applies_to_kind(unit_kind):
+                return False
+            current = self._parents.get(current)
+        return True
 
     def applies_to_kind(self, unit_kind: str) -> bool:
         """Whether a unit of this kind has at least one criterion that counts in its max."""

@@ -149,6 +149,8 @@ def save_appraisal(
         try:
             raw = canonical_value(node.parse_value(raw, stage=APPRAISAL))
         except ValueProblem as problem:
+    if not fw.applies_to_unit(code, submission.unit.kind):
+        raise LookupError(code)  # not on this unit's form
             raise EntryRefused("value", problem_text(problem)) from problem
     comment = (comment or "").strip() or None
     if problem := text_problem(comment):

@@ -50,6 +50,12 @@ def test_autosave_refuses_what_its_columns_cannot_hold(login_as, submission, cod
     assert stored_entries() == []
 
 
+def test_a_criterion_outside_the_units_form_is_not_found(login_as, submission):
+    # 1.4 applies to wards only; the unit is a department.
+    assert autosave(login_as("officer"), submission, "1.4", v="yes").status_code == 404
+    assert stored_entries() == []
+
+
 def test_notes_keep_their_line_breaks_and_tabs(login_as, submission):
     r = autosave(login_as("officer"), submission, "1.2", v="yes", note="Dòng 1\r\n\tDòng 2")
     assert r.status_code == 200

@@ -480,6 +480,15 @@ class TestFrameworkObject:
         assert all(node.is_leaf for node in par_dept.leaves())
         assert sum(1 for _ in par_dept.nodes()) > sum(1 for _ in par_dept.leaves())
 
+    def test_applies_to_unit_follows_the_ancestors(self) -> None:
+        framework = build(
+            [parent("1", [leaf("1.1"), leaf("1.2", applies_to=["ward"])], applies_to=["ward", "x"])]
+        )
+        assert framework.applies_to_unit("1.2", "ward")
+        assert not framework.applies_to_unit("1.2", "x")  # 1.2 itself is for wards only
+        assert framework.applies_to_unit("1.1", "x")
+        assert not framework.applies_to_unit("1.1", "department")  # its area is not for them
+
     def test_applies_to_kind(self, par_commune) -> None:
         assert par_commune.applies_to_kind("ward")
         only_ward = build([leaf("1", applies_to=["ward"]), leaf("B", bonus=True)])
