@@ -144,13 +144,13 @@ def save_appraisal(
     node = fw.node(code)
     if not node.is_leaf or node.is_survey:
         raise LookupError(code)
+    if not fw.applies_to_unit(code, submission.unit.kind):
+        raise LookupError(code)  # not on this unit's form
     raw = (value or "").strip() or None
     if raw is not None:
         try:
             raw = canonical_value(node.parse_value(raw, stage=APPRAISAL))
         except ValueProblem as problem:
-    if not fw.applies_to_unit(code, submission.unit.kind):
-        raise LookupError(code)  # not on this unit's form
             raise EntryRefused("value", problem_text(problem)) from problem
     comment = (comment or "").strip() or None
     if problem := text_problem(comment):

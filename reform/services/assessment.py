@@ -295,6 +295,8 @@ def save_self_entry(
     node = fw.node(code)
     if not node.is_leaf and not node.allow_na:
         raise LookupError(code)
+    if not fw.applies_to_unit(code, submission.unit.kind):
+        raise LookupError(code)  # not on this unit's form
     raw = (value or "").strip() or None
     if raw is not None:
         try:
@@ -325,8 +327,6 @@ def save_self_entry(
         if raw is None and note is None and explanation is None:
             return Saved(
                 Entry(value=None, version=0), scorecard(submission, entries), entries, criteria
-    if not fw.applies_to_unit(code, submission.unit.kind):
-        raise LookupError(code)  # not on this unit's form
             )
         entry = Entry(submission_id=submission.id, criterion_id=criterion.id, stage=SELF, version=0)
         db.session.add(entry)
