@@ -163,7 +163,7 @@ def test_the_api(app, login_as, scored, who, published):
         assert response.get_json() == {"error": "not found"}
 
 
-def _lower_appraisal_after_publication(campaign: Campaign) -> None:
+def _lower_appraisal_after_publication(campaign: Campaign, runner) -> None:
     """The council's 1.3 of Sở Tư pháp goes from 2 to 0.5 after publication (an accepted appeal
     waiting for the next version): live figures move, published ones do not."""
     entry_ids = select(Entry.id).where(
@@ -182,11 +182,14 @@ def _lower_appraisal_after_publication(campaign: Campaign) -> None:
     # A plain UPDATE: the test changes a stored value behind every service's back.
     db.session.execute(update(Entry).where(Entry.id.in_(entry_ids)).values(value="0.5"))
     db.session.commit()
+    # The stored live figures follow the entries, as after any save.
+    result = runner.invoke(args=["recompute", campaign.code])
+    assert result.exit_code == 0, result.output
 
 
-def test_after_publication_the_unit_reads_the_published_version_only(app, login_as, scored):
+def test_after_publication_the_unit_reads_the_published_version_only(app, login_as, runner, scored):
     _publish(scored)
-    _lower_appraisal_after_publication(scored)
+    _lower_appraisal_after_publication(scored, runner)
     published, live = "97,37", "89,47"
     for who in ("head", "officer"):
         c = login_as(who)
