@@ -11,8 +11,9 @@ from flask_login import current_user, login_required
 from reform.assessment import form as layout
 from reform.extensions import db
 from reform.models import ExplanationRequest
+from reform.models.submissions import APPRAISAL, SELF, SURVEY
 from reform.services import appraisal as service
-from reform.services.access import get_submission_or_404
+from reform.services.access import get_submission_or_404, open_work_or_404
 from reform.services.assessment import (
     EntryConflict,
     EntryRefused,
@@ -105,7 +106,11 @@ def page(submission_id: int):
 @login_required
 def save(submission_id: int, code: str):
     """Save one appraised value (autosave); answers both columns and the difference."""
-    submission = _submission_or_404(submission_id)
+    # One unit of work: the submission locked and loaded with every stage's entries at once.
+    work = open_work_or_404(submission_id, for_user=current_user, stages=(SELF, APPRAISAL, SURVEY))
+    submission = work.submission
+    if not service.can_view(current_user, submission):
+        abort(404)
     fw = parsed_framework(submission.campaign.framework)
     if code not in fw:
         abort(404)
@@ -118,16 +123,17 @@ def save(submission_id: int, code: str):
         abort(400)
     rule = node.rule.to_dict()["type"] if node.rule else None
     fields = layout.criterion_fields(request.form, code, rule)
-    error = conflict = None
+    error = conflict = saved = None
     status = 200
     try:
-        service.save_appraisal(
+        saved = service.save_appraisal(
             submission,
             code,
             value=fields["value"],
             comment=request.form.get(f"comment-{code}"),
             base_version=version,
             actor=current_user,
+            work=work,
         )
     except LookupError:
         abort(404)
@@ -144,7 +150,7 @@ def save(submission_id: int, code: str):
             context = _context(submission, area, errors={code: message})
             return render("appraisal/page.html", status=status, **context)
         return see_other(url_for("appraisal.page", submission_id=submission.id, area=area))
-    context = _context(submission, area)
+    context = _context(submission, area, cards=saved)  # the save's cards: not scored again
     row = next(r for r in context["rows"] if r["node"].code == code)
     return make_response(
         render(

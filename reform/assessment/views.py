@@ -22,10 +22,11 @@ from flask_login import current_user, login_required
 
 from reform.assessment import form as layout
 from reform.extensions import db
+from reform.models.submissions import SELF
 from reform.models.users import HEAD, OFFICER
 from reform.security import is_safe_next
 from reform.services import assessment as service
-from reform.services.access import get_submission_or_404
+from reform.services.access import get_submission_or_404, open_work_or_404
 from reform.services.phases import phase_of, today
 from reform.validation import bounded_int
 from reform.web import is_htmx, render, see_other
@@ -64,7 +65,9 @@ def form(submission_id: int):
 @login_required
 def save_criterion(submission_id: int, code: str):
     """Save one criterion (autosave); answers its status and the new totals."""
-    submission = get_submission_or_404(submission_id, for_user=current_user)
+    # One unit of work: the submission locked and loaded with its entries in one statement.
+    work = open_work_or_404(submission_id, for_user=current_user, stages=(SELF,))
+    submission = work.submission
     fw = service.parsed_framework(submission.campaign.framework)
     if code not in fw:
         abort(404)
@@ -81,7 +84,7 @@ def save_criterion(submission_id: int, code: str):
     status = 200
     try:
         saved = service.save_self_entry(
-            submission, code, base_version=version, actor=current_user, **fields
+            submission, code, base_version=version, actor=current_user, work=work, **fields
         )
     except PermissionError as refused:
         abort(make_response(str(refused), 403))

@@ -61,6 +61,16 @@ def get_submission_or_404(submission_id: int, *, for_user: User):
     return submission
 
 
+def open_work_or_404(submission_id: int, *, for_user: User, stages: tuple[str, ...]):
+    """The submission's unit of work (locked, loaded once) if this user may see it, else 404."""
+    from reform.services.submission_work import open_work
+
+    work = open_work(submission_id, stages)
+    if work is None or not can_see_submission(for_user, work.submission):
+        abort(404)
+    return work
+
+
 def get_campaign_or_404(code: str) -> Campaign:
     """The campaign with this code, its framework loaded; 404 if there is none."""
     campaign = db.session.scalar(

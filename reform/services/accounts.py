@@ -7,6 +7,7 @@ import secrets
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import joinedload
 
 from reform.extensions import db
 from reform.models import User, UserSession
@@ -86,10 +87,16 @@ def close_session(token: str | None) -> None:
 
 def session_user(user_id: int, version: int, token: str) -> User | None:
     """The active user whose session this is, or None once it was ended in any way."""
-    user = db.session.scalar(
-        select(User)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(User.id == user_id, UserSession.token_hash == _token_hash(token))
+    # The roles come in the same statement: every request signs in, so this is the hot path.
+    user = (
+        db.session.scalars(
+            select(User)
+            .join(UserSession, UserSession.user_id == User.id)
+            .where(User.id == user_id, UserSession.token_hash == _token_hash(token))
+            .options(joinedload(User.role_rows))
+        )
+        .unique()
+        .first()
     )
     if user is None or user.session_version != version or not user.active:
         return None

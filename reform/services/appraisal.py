@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 from reform.extensions import db
 from reform.i18n import fmt_date
 from reform.models import Criterion, Entry, ExplanationRequest, Submission, User
-from reform.models.submissions import APPRAISAL, SELF, SUBMITTED
+from reform.models.submissions import APPRAISAL, SELF, SUBMITTED, SURVEY
 from reform.models.users import ADMIN, EVALUATOR, HEAD, OFFICER, SECRETARIAT
 from reform.scoring import Scorecard, ValueProblem, combine, score
 from reform.services.assessment import (
@@ -20,6 +20,7 @@ from reform.services.assessment import (
     EntryRefused,
     canonical_value,
     criteria_by_code,
+    criterion_refs,
     parsed_framework,
     problem_text,
     write_entries,
@@ -29,6 +30,7 @@ from reform.services.campaigns import bands_for_block
 from reform.services.locking import lock_submission
 from reform.services.phases import phase_of, today
 from reform.services.results import refresh_results
+from reform.services.submission_work import SubmissionWork, open_work
 from reform.validation import text_problem
 
 OPEN, ANSWERED, CLOSED = "open", "answered", "closed"
@@ -134,9 +136,12 @@ def save_appraisal(
     comment: str | None,
     base_version: int,
     actor: User,
+    work: SubmissionWork | None = None,
 ) -> Cards:
     """Set the appraised value of one criterion; a comment is required when points differ."""
-    lock_submission(submission)  # versions and totals below are the committed ones
+    if work is None:  # locked and loaded once: versions and totals below are the committed ones
+        work = open_work(submission.id, (SELF, APPRAISAL, SURVEY))
+    submission = work.submission
     refusal = appraisal_refusal(actor, submission, code)
     if refusal:
         raise PermissionError(refusal)
@@ -155,15 +160,14 @@ def save_appraisal(
     comment = (comment or "").strip() or None
     if problem := text_problem(comment):
         raise EntryRefused("comment", problem)
-    own = stage_entries(submission, SELF)
-    appraised = stage_entries(submission, APPRAISAL)
+    own, appraised = work.stage(SELF), work.stage(APPRAISAL)
     entry = appraised.get(code)
     if entry is not None and (entry.value, entry.note) == (raw, comment):
         return cards(submission, own, appraised)
     if (entry.version if entry else 0) != base_version:
         raise EntryConflict(entry or Entry(value=None, version=0))
     if entry is None:
-        criterion = criteria_by_code(submission.campaign.framework)[code]
+        criterion = criterion_refs(submission.campaign.framework)[code]
         entry = Entry(submission_id=submission.id, criterion_id=criterion.id, stage=APPRAISAL)
         entry.version = 0
         db.session.add(entry)
@@ -172,7 +176,8 @@ def save_appraisal(
     entry.value, entry.note = raw, comment
     entry.version = (entry.version or 0) + 1
     entry.updated_by_id, entry.updated_by, entry.updated_at = actor.id, actor, _now()
-    result = cards(submission, own, appraised)
+    with db.session.no_autoflush:  # the entry is written once, with its points
+        result = cards(submission, own, appraised)
     council = result.appraised.node(code)
     entry.points = council.points if raw is not None and council.applicable else None
     own_points = result.own.node(code).points
@@ -192,7 +197,13 @@ def save_appraisal(
         to_points=entry.points,
         reason=comment,
     )
-    refresh_results(submission)
+    # Every stage's values are loaded already, and the core's two cards are scored.
+    values = tuple(
+        {c: e.value for c, e in work.stage(stage).items() if e.value is not None}
+        for stage in (SELF, APPRAISAL, SURVEY)
+    )
+    with db.session.no_autoflush:
+        refresh_results(submission, values, own_card=result.own, appraised_card=result.appraised)
     write_entries(entry)
     return result
 

@@ -31,6 +31,7 @@ from reform.services.audit import record
 from reform.services.campaigns import bands_for_block
 from reform.services.locking import StaleDataError, lock_submission
 from reform.services.phases import phase_of
+from reform.services.submission_work import SubmissionWork, open_work
 from reform.validation import text_problem
 
 
@@ -126,6 +127,34 @@ def criteria_by_code(framework: Framework) -> dict[str, Criterion]:
     return {c.code: c for c in rows}
 
 
+@dataclass(frozen=True, slots=True)
+class CriterionRef:
+    """A criterion's row id and what a save needs of it, kept across requests."""
+
+    id: int
+    code: str
+    evidence: str | None
+
+
+_REFS: dict[tuple[int, str], dict[str, CriterionRef]] = {}
+
+
+def criterion_refs(framework: Framework) -> dict[str, CriterionRef]:
+    """Criterion ids by code, read once per framework version (its criteria never change)."""
+    key = (framework.id, framework.content_hash)
+    found = _REFS.get(key)
+    if found is None:
+        if len(_REFS) > 64:
+            _REFS.clear()
+        rows = db.session.execute(
+            select(Criterion.id, Criterion.code, Criterion.evidence).where(
+                Criterion.framework_id == framework.id
+            )
+        ).all()
+        found = _REFS[key] = {code: CriterionRef(id_, code, ev) for id_, code, ev in rows}
+    return found
+
+
 def scorecard(submission: Submission, entries: dict[str, Entry] | None = None) -> Scorecard:
     """The self-assessment scored by the core with the block's bands."""
     entries = self_entries(submission) if entries is None else entries
@@ -207,7 +236,6 @@ def completeness(
 def refresh_totals(
     submission: Submission,
     entries: dict[str, Entry] | None = None,
-    criteria: dict[str, Criterion] | None = None,
     counts: dict[int, int] | None = None,
 ) -> Scorecard:
     """Recompute and store the submission's self totals and progress; return the scorecard."""
@@ -215,7 +243,6 @@ def refresh_totals(
     card = scorecard(submission, entries)
     leaves = [n for n in applicable_leaves(submission) if card.node(n.code).applicable]
     counts = evidence_counts(submission) if counts is None else counts
-    criteria = criteria_by_code(submission.campaign.framework) if criteria is None else criteria
     submission.self_points = card.points
     submission.max_points = card.max_points
     submission.self_index = card.index
@@ -230,7 +257,7 @@ def refresh_totals(
         if n.evidence == "required"
         and n.code in entries
         and entries[n.code].value not in (None, "na")
-        and not counts.get(criteria[n.code].id)
+        and not counts.get(entries[n.code].criterion_id)
         and not (entries[n.code].explanation or "").strip()
     )
     return card
@@ -268,7 +295,7 @@ class Saved:
     entry: Entry
     card: Scorecard
     entries: dict[str, Entry]
-    criteria: dict[str, Criterion]
+    criteria: dict[str, CriterionRef]
 
 
 def save_self_entry(
@@ -281,11 +308,14 @@ def save_self_entry(
     base_version: int,
     actor: User,
     commit: bool = True,
+    work: SubmissionWork | None = None,
 ) -> Saved:
     """Save one criterion's self value, note and explanation; stale saves are refused."""
-    # Taken before anything is read: the status, the versions and the totals below are then
-    # the committed ones, and the next writer of this submission waits for our commit.
-    lock_submission(submission)
+    # Locked and loaded before anything is read: the status, the versions and the totals below
+    # are the committed ones, and the next writer of this submission waits for our commit.
+    if work is None:
+        work = open_work(submission.id, (SELF,))
+    submission = work.submission
     refusal = self_edit_refusal(submission, actor)
     if refusal:
         raise PermissionError(refusal)
@@ -308,9 +338,9 @@ def save_self_entry(
         problem = text_problem(text)
         if problem:
             raise EntryRefused(label, problem)
-    criteria = criteria_by_code(submission.campaign.framework)
+    criteria = criterion_refs(submission.campaign.framework)
     criterion = criteria[code]
-    entries = self_entries(submission)
+    entries = work.stage(SELF)
     entry = entries.get(code)
     note = (note or "").strip() or None
     explanation = (explanation or "").strip() or None
@@ -344,8 +374,8 @@ def save_self_entry(
     entry.updated_at = _now()
     # No flush until the points are known: the entry is written once, in one UPDATE.
     with db.session.no_autoflush:
-        card = refresh_totals(submission, entries, criteria)
-        _refresh_results(submission, entries)
+        card = refresh_totals(submission, entries, work.evidence)
+        _refresh_results(submission, entries, card)
         node_score = card.node(code)
         entry.points = node_score.points if (raw is not None and node_score.applicable) else None
     if (before_value, before_points) != (entry.value, entry.points):
@@ -387,15 +417,16 @@ def write_entries(entry: Entry, *, commit: bool = True) -> None:
         db.session.commit()
 
 
-def _refresh_results(submission: Submission, entries: dict[str, Entry]) -> None:
+def _refresh_results(submission: Submission, entries: dict[str, Entry], card: Scorecard) -> None:
     """Keep the council's stored figures current; before appraisal they follow the unit's."""
     from reform.services.results import refresh_results
 
+    # The unit's own card is the one just scored: the core does not score it again.
     if submission.appraised_count or submission.survey_points:
-        refresh_results(submission)  # other stages hold values: read them all
+        refresh_results(submission, own_card=card)  # other stages hold values: read them all
     else:
         own = {code: e.value for code, e in entries.items() if e.value is not None}
-        refresh_results(submission, (own, {}, {}))
+        refresh_results(submission, (own, {}, {}), own_card=card)
 
 
 def _join(note: str | None, explanation: str | None) -> str | None:
@@ -540,6 +571,8 @@ STORED_FIGURES = (
     "index",
     "band",
     "appraised_count",
+    # The results row with its areas (strings): None before it was first stored counts as drift.
+    "area_figures",
 )
 STORED_SCALE = Decimal("0.0001")  # the Numeric(14, 4) columns keep four places
 

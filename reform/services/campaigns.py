@@ -201,11 +201,13 @@ def set_block_bands(campaign: Campaign, block_id: int, raw: list | None, *, acto
     )
     entry.bands = raw
     # Stored bands of that block's units follow at once, not at their next save.
-    from reform.services.assessment import criteria_by_code, refresh_totals
+    from reform.services.assessment import refresh_totals
     from reform.services.locking import lock_submissions
     from reform.services.results import refresh_results
+    from reform.services.submission_work import remember_bands
 
-    criteria = criteria_by_code(campaign.framework)
+    remember_bands(campaign.id, block_id, raw)  # this transaction scores with the new bands
+
     members = db.session.scalars(
         select(Submission).where(
             Submission.campaign_id == campaign.id, Submission.block_id == block_id
@@ -213,7 +215,7 @@ def set_block_bands(campaign: Campaign, block_id: int, raw: list | None, *, acto
     ).all()
     lock_submissions(members)  # saves in flight land first; their totals then get the new bands
     for submission in members:
-        refresh_totals(submission, criteria=criteria)
+        refresh_totals(submission)
         refresh_results(submission)
     db.session.commit()
 
@@ -270,20 +272,24 @@ def remove_participant(submission: Submission, *, actor: User) -> None:
 
 def _start_totals(submissions: list[Submission]) -> None:
     """Give new submissions their max and criteria count, so progress reads 0 of N from day one."""
-    from reform.services.assessment import criteria_by_code, refresh_totals
+    from reform.services.assessment import refresh_totals
 
     if not submissions:
         return
     from reform.services.results import refresh_results
 
-    criteria = criteria_by_code(submissions[0].campaign.framework)
     for submission in submissions:
-        refresh_totals(submission, {}, criteria, {})
+        refresh_totals(submission, {}, {})
         refresh_results(submission, ({}, {}, {}))
 
 
 def bands_for_block(campaign: Campaign, block_id: int | None):
     """The block's own bands if the campaign overrides them, else None (framework's)."""
+    from reform.services.submission_work import remembered_bands
+
+    known, raw = remembered_bands(campaign.id, block_id)
+    if known:  # read with the submission's lock: no query for the campaign's blocks
+        return parse_bands(raw) if raw else None
     for entry in campaign.blocks:
         if entry.block_id == block_id and entry.bands:
             return parse_bands(entry.bands)

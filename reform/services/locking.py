@@ -12,14 +12,22 @@ from sqlalchemy.orm.exc import StaleDataError
 from reform.extensions import db
 from reform.models import Campaign, Submission
 
-__all__ = ["StaleDataError", "lock_submission", "lock_submissions", "locked_submission"]
+__all__ = [
+    "StaleDataError",
+    "lock_submission",
+    "lock_submissions",
+    "locked_submission",
+    "mark_locked",
+    "take_write_lock",
+    "transaction_memo",
+]
 
 _HELD = "reform.locked_submissions"
 
 
 def locked_submission(submission_id: int) -> Submission | None:
     """Load a submission (campaign, framework, unit) and hold its row until commit."""
-    _write_lock()
+    take_write_lock()
     # FOR UPDATE OF submissions: PostgreSQL holds that row until commit (SQLite already holds
     # its write lock). populate_existing: what this session loaded earlier is replaced by what
     # was committed, so the checks and totals that follow read the current state.
@@ -52,7 +60,7 @@ def lock_submissions(submissions: Iterable[Submission]) -> None:
     ids = sorted({s.id for s in submissions if s.id is not None} - held)
     if not ids:
         return
-    _write_lock()
+    take_write_lock()
     # Rows locked in id order: two batch writers wait for each other, never deadlock.
     db.session.execute(
         select(Submission)
@@ -64,17 +72,27 @@ def lock_submissions(submissions: Iterable[Submission]) -> None:
     held.update(ids)
 
 
+def mark_locked(submission_id: int) -> None:
+    """Note that the current transaction holds this submission's row."""
+    _held().add(submission_id)
+
+
 def _held() -> set[int]:
     """The submissions locked by the current transaction (a new transaction starts empty)."""
+    return transaction_memo(_HELD, set)
+
+
+def transaction_memo(name: str, factory):
+    """A value kept for the current transaction only: the next one starts from factory()."""
     session = db.session()  # the request's own Session behind the scoped proxy
     transaction = session.get_transaction() or session.begin()
-    mark = session.info.get(_HELD)
+    mark = session.info.get(name)
     if mark is None or mark[0] is not transaction:
-        mark = session.info[_HELD] = (transaction, set())
+        mark = session.info[name] = (transaction, factory())
     return mark[1]
 
 
-def _write_lock() -> None:
+def take_write_lock() -> None:
     """On SQLite, take the database's write lock now rather than at the first write."""
     connection = db.session.connection()
     if connection.dialect.name != "sqlite":

@@ -5,18 +5,39 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import ColumnElement, select
 
 from reform.extensions import db
-from reform.models import Block, Campaign, Criterion, Entry, Submission
+from reform.models import Block, Campaign, Criterion, Entry, Submission, Unit
 from reform.models.submissions import APPRAISAL, SELF, SURVEY
 from reform.scoring import UnitResult, evaluate, rank
 from reform.services.assessment import parsed_framework
 from reform.services.campaigns import bands_for_block
 
 Values = dict[str, str]
+
+# A unit's figures in a results row (contract 3.3), in the order `UnitResult.as_dict` gives them.
+# `submissions.area_figures` stores exactly that dict, so a document is assembled from the
+# stored strings and never rounds a figure twice.
+FIGURE_KEYS = (
+    "self_points",
+    "appraised_points",
+    "survey_points",
+    "points",
+    "max_points",
+    "index",
+    "band",
+    "areas",
+)
+AREA_KEYS = ("code", "points", "max_points", "index")
+# Above this many submissions without stored figures, their values are read campaign-wide
+# rather than through an IN list (which SQLite bounds).
+_IN_LIST_LIMIT = 500
 
 
 def stage_values(submission: Submission) -> tuple[Values, Values, Values]:
@@ -32,35 +53,47 @@ def stage_values(submission: Submission) -> tuple[Values, Values, Values]:
     return out[SELF], out[APPRAISAL], out[SURVEY]
 
 
-def unit_result(submission: Submission, values: tuple[Values, Values, Values] | None = None):
-    """Every stage figure of one submission, computed by the core with its block's bands."""
+def unit_result(
+    submission: Submission, values: tuple[Values, Values, Values] | None = None, **cards
+):
+    """Every stage figure of one submission, computed by the core with its block's bands.
+
+    `own_card` / `appraised_card`: the core's cards a caller already scored (see evaluate)."""
     own, appraised, survey = stage_values(submission) if values is None else values
     fw = parsed_framework(submission.campaign.framework)
     bands = bands_for_block(submission.campaign, submission.block_id)
-    return evaluate(fw, submission.unit.kind, own, appraised, survey, bands=bands)
+    return evaluate(fw, submission.unit.kind, own, appraised, survey, bands=bands, **cards)
 
 
-def refresh_results(submission: Submission, values=None) -> UnitResult:
+def refresh_results(submission: Submission, values=None, **cards) -> UnitResult:
     """Store the council's current figures on the submission (caller commits)."""
     own, appraised, survey = stage_values(submission) if values is None else values
-    result = unit_result(submission, (own, appraised, survey))
+    result = unit_result(submission, (own, appraised, survey), **cards)
     submission.appraised_points = result.appraised_points
     submission.survey_points = result.survey_points
     submission.points = result.points
     submission.index = result.index
     submission.band = result.band
     submission.appraised_count = len(appraised)
+    # The row of the results document as the core writes it (2-place strings): the live
+    # document, the exports and the heat map read it instead of rescoring every entry.
+    submission.area_figures = result.as_dict()
     return result
 
 
-def campaign_values(campaign: Campaign) -> dict[int, tuple[Values, Values, Values]]:
-    """Every submission's stage values in one query, by submission id."""
-    rows = db.session.execute(
+def campaign_values(
+    campaign: Campaign, submission_ids: Collection[int] | None = None
+) -> dict[int, tuple[Values, Values, Values]]:
+    """Every submission's stage values in one query (or only those of some submissions), by id."""
+    query = (
         select(Entry.submission_id, Entry.stage, Criterion.code, Entry.value)
         .join(Criterion, Entry.criterion_id == Criterion.id)
         .join(Submission, Entry.submission_id == Submission.id)
         .where(Submission.campaign_id == campaign.id, Entry.value.is_not(None))
-    ).all()
+    )
+    if submission_ids is not None:
+        query = query.where(Entry.submission_id.in_(submission_ids))
+    rows = db.session.execute(query).all()
     grouped: dict[int, dict[str, Values]] = defaultdict(
         lambda: {SELF: {}, APPRAISAL: {}, SURVEY: {}}
     )
@@ -69,52 +102,146 @@ def campaign_values(campaign: Campaign) -> dict[int, tuple[Values, Values, Value
     return {sid: (v[SELF], v[APPRAISAL], v[SURVEY]) for sid, v in grouped.items()}
 
 
-def campaign_results(campaign: Campaign, *, published: bool) -> dict:
-    """The results document of the contract, computed from the entries, ranked per block."""
-    fw = campaign.framework
-    submissions = db.session.scalars(
-        select(Submission)
+@dataclass(frozen=True, slots=True)
+class StoredRow:
+    """One submission's unit and its figures as a results row shows them (`FIGURE_KEYS`)."""
+
+    submission_id: int
+    block_id: int | None
+    unit_code: str
+    unit_name: str
+    unit_kind: str
+    figures: dict[str, Any]
+
+    def value(self, key: str) -> Decimal | None:
+        """A figure as a decimal (None where the row has none), e.g. to rank on."""
+        text = self.figures[key]
+        return None if text is None else Decimal(text)
+
+
+def _complete(figures: dict | None) -> bool:
+    """Whether stored figures hold every key of a row (older rows, or none yet, are computed)."""
+    return isinstance(figures, dict) and all(key in figures for key in FIGURE_KEYS)
+
+
+def stored_rows(
+    campaign: Campaign, *, where: ColumnElement[bool] | None = None, rescore: bool = False
+) -> list[StoredRow]:
+    """The campaign's submissions (those matching `where`) with their figures, in one query.
+
+    Figures come from `submissions.area_figures`, written with the totals by every write path.
+    A submission without them (stored before they existed; `reform recompute` fills them) is
+    computed from its entries here, as is every submission with `rescore` (the full check).
+    """
+    query = (
+        select(
+            Submission.id,
+            Submission.block_id,
+            Unit.code,
+            Unit.name,
+            Unit.kind,
+            Submission.area_figures,
+        )
+        .join(Unit, Submission.unit_id == Unit.id)
         .where(Submission.campaign_id == campaign.id)
-        .options(joinedload(Submission.unit))
-    ).all()
-    values = campaign_values(campaign)
+    )
+    if where is not None:
+        query = query.where(where)
+    rows = [StoredRow(*row) for row in db.session.execute(query)]
+    missing = [row for row in rows if rescore or not _complete(row.figures)]
+    if not missing:
+        return rows
+    computed = _computed_figures(campaign, missing)
+    return [
+        replace(row, figures=computed[row.submission_id]) if row.submission_id in computed else row
+        for row in rows
+    ]
+
+
+def _computed_figures(campaign: Campaign, rows: list[StoredRow]) -> dict[int, dict[str, Any]]:
+    """Figures of some submissions computed from their entries by the core, by submission id."""
+    ids = [row.submission_id for row in rows]
+    values = campaign_values(campaign, ids if len(ids) <= _IN_LIST_LIMIT else None)
+    fw = parsed_framework(campaign.framework)
     empty: tuple[Values, Values, Values] = ({}, {}, {})
-    by_block: dict[int | None, list[tuple[Submission, UnitResult]]] = defaultdict(list)
-    for submission in submissions:
-        result = unit_result(submission, values.get(submission.id, empty))
-        by_block[submission.block_id].append((submission, result))
-    blocks = {b.id: b for b in db.session.scalars(select(Block))}
+    return {
+        row.submission_id: evaluate(
+            fw,
+            row.unit_kind,
+            *values.get(row.submission_id, empty),
+            bands=bands_for_block(campaign, row.block_id),
+        ).as_dict()
+        for row in rows
+    }
+
+
+def result_row(rank_: int | None, row: StoredRow) -> dict[str, Any]:
+    """One row of the contract document: rank, unit, then the figures in the core's order."""
+    out: dict[str, Any] = {"rank": rank_, "unit_code": row.unit_code, "unit_name": row.unit_name}
+    for key in FIGURE_KEYS:
+        out[key] = row.figures[key]
+    # Rebuilt in the core's key order, whatever order the database gives the JSON back in.
+    out["areas"] = [{key: area[key] for key in AREA_KEYS} for area in row.figures["areas"]]
+    return out
+
+
+def ranked_rows(campaign: Campaign, rows: Iterable[StoredRow]) -> list[dict[str, Any]]:
+    """Rows of one block ranked by the core on the published figure, as the document lists them."""
+    key = "points" if campaign.framework.result == "points" else "index"
+    ranked = rank(rows, value=lambda row: row.value(key), name=lambda row: row.unit_name)
+    return [result_row(item.rank, item.item) for item in ranked]
+
+
+def campaign_results(campaign: Campaign, *, published: bool, rescore: bool = False) -> dict:
+    """The results document of the contract from the stored figures, ranked per block.
+
+    Two queries whatever the size (submissions with units, then their blocks); `rescore`
+    computes every figure from the entries instead, which gives the same document.
+    """
+    fw = campaign.framework
+    by_block: dict[int | None, list[StoredRow]] = defaultdict(list)
+    for row in stored_rows(campaign, rescore=rescore):
+        by_block[row.block_id].append(row)
+    wanted = [b for b in by_block if b is not None]
+    blocks = (
+        {b.id: b for b in db.session.scalars(select(Block).where(Block.id.in_(wanted)))}
+        if wanted
+        else {}
+    )
     document = {
         "campaign": campaign.code,
         "framework": {"code": fw.code, "version": fw.version},
         "published": published,
         "blocks": [],
     }
-    key = "points" if fw.result == "points" else "index"
     for block_id in sorted(by_block, key=lambda b: blocks[b].code if b in blocks else ""):
-        ranked = rank(
-            by_block[block_id],
-            value=lambda member: getattr(member[1], key),
-            name=lambda member: member[0].unit.name,
-        )
-        rows = [
-            {
-                "rank": item.rank,
-                "unit_code": item.item[0].unit.code,
-                "unit_name": item.item[0].unit.name,
-                **item.item[1].as_dict(),
-            }
-            for item in ranked
-        ]
         block = blocks.get(block_id)
         document["blocks"].append(
             {
                 "code": block.code if block else "",
                 "name": block.name if block else "",
-                "results": rows,
+                "results": ranked_rows(campaign, by_block[block_id]),
             }
         )
     return document
+
+
+def change_count(campaign: Campaign) -> int:
+    """The campaign's change counter as committed (a trigger bumps it; the object may be stale)."""
+    return db.session.scalar(select(Campaign.change_count).where(Campaign.id == campaign.id)) or 0
+
+
+def live_etag(campaign: Campaign, count: int | None = None) -> str:
+    """The fingerprint of the live results document: the campaign and its change counter.
+
+    Database triggers (migration 0008) bump `campaigns.change_count` whenever a figure, a unit's
+    or block's name or a published version of the campaign changes, so the counter stands for
+    every row of the document. `count` is the counter when the caller has just read it with
+    the campaign; otherwise it is read (one indexed query).
+    """
+    count = change_count(campaign) if count is None else count
+    parts = ("live", campaign.id, campaign.code, campaign.created_at, campaign.framework_id, count)
+    return hashlib.sha256("|".join(map(str, parts)).encode("utf-8")).hexdigest()[:32]
 
 
 def canonical_json(document: dict) -> str:

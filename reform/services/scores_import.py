@@ -266,7 +266,7 @@ def _refresh(submission: Submission, stage: str, criteria) -> None:
     """Store the entries' points and the submission's figures after the import's writes."""
     if stage == SELF:
         entries = assessment.self_entries(submission)
-        card = assessment.refresh_totals(submission, entries, criteria)
+        card = assessment.refresh_totals(submission, entries)
     else:
         entries = _stage_entries(submission, stage)
         result = refresh_results(submission)
