@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install translations lint format extract clean
+.PHONY: run test install translations lint format extract clean bench bench-quick
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,14 @@ run: install
 
 test: install
 	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+# Every hot path on SQLite and PostgreSQL against its floor, in one run (bench/README.md):
+# about half an hour at national scale; bench-quick is a smoke run of a few minutes.
+bench: install
+	$(BIN)/python bench/bench_hot_paths.py $(BENCH_ARGS)
+
+bench-quick: install
+	$(BIN)/python bench/bench_hot_paths.py --quick $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
+import gzip
 import hashlib
 import http.client
 import io
@@ -41,12 +42,14 @@ import sqlite3
 import tempfile
 import threading
 import time
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from http.cookies import SimpleCookie
 from importlib.metadata import version as package_version
+from inspect import signature
 from typing import Any
 from urllib.parse import urlencode
 
@@ -213,12 +216,15 @@ class Driven:
 
 
 def app_config(url: str, folder: str) -> dict[str, Any]:
-    """The application's settings for the benchmark: cheap hashes, no CSRF, no rate limit."""
+    """The application's settings for the benchmark: cheap hashes, no CSRF.
+
+    The login limit stays on (in memory): it counts only failed sign-ins, and the sign-in view
+    expects it."""
     return {
         "SQLALCHEMY_DATABASE_URI": url,
         "SECRET_KEY": "bench-autosave-secret-key-0123456789abcdef",
         "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST_KIB": 1024,
         "ARGON2_PARALLELISM": 1,
@@ -268,6 +274,26 @@ def migrate(config: dict[str, Any]) -> None:
 def _bulk(session, table, rows: list[dict[str, Any]]) -> None:
     for start in range(0, len(rows), CHUNK):
         session.execute(insert(table), rows[start : start + CHUNK])
+
+
+def with_sort_keys(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Unit rows with the name's sort key the application keeps beside it, where it has one."""
+    from reform.models import Unit
+
+    try:
+        from reform.scoring import vi_sort_string
+    except ImportError:
+        return rows
+    if "sort_key" not in Unit.__table__.columns:
+        return rows
+    return [row | {"sort_key": vi_sort_string(row["name"])} for row in rows]
+
+
+def refresh_totals_options(criteria: dict) -> dict[str, Any]:
+    """The criteria map for `refresh_totals`, in the versions of the service that take one."""
+    from reform.services.assessment import refresh_totals
+
+    return {"criteria": criteria} if "criteria" in signature(refresh_totals).parameters else {}
 
 
 def build_dataset(config: dict[str, Any], units: int, officers: int) -> tuple[list[Driven], dict]:
@@ -325,15 +351,17 @@ def build_dataset(config: dict[str, Any], units: int, officers: int) -> tuple[li
         _bulk(
             session,
             Unit.__table__,
-            [
-                {
-                    "code": f"DV{n:04d}",
-                    "name": f"Sở, ngành số {n:04d}",
-                    "kind": "department",
-                    "block_id": block_ids[f"K{n % BLOCKS:02d}"],
-                }
-                for n in range(units)
-            ],
+            with_sort_keys(
+                [
+                    {
+                        "code": f"DV{n:04d}",
+                        "name": f"Sở, ngành số {n:04d}",
+                        "kind": "department",
+                        "block_id": block_ids[f"K{n % BLOCKS:02d}"],
+                    }
+                    for n in range(units)
+                ]
+            ),
         )
         unit_ids = dict(session.execute(select(Unit.code, Unit.id)).all())
         password_hash = hash_password(PASSWORD)
@@ -387,6 +415,7 @@ def build_dataset(config: dict[str, Any], units: int, officers: int) -> tuple[li
             n.code: [canonical_value(n.parse_value(raw, stage=SELF)) for raw in raw_choices(n)]
             for n in leaves
         }
+        totals_options = refresh_totals_options(criteria)
         step = max(1, len(submissions) // officers)
         driven_at = {i * step for i in range(min(officers, len(submissions)))}
         entries: list[dict[str, Any]] = []
@@ -426,8 +455,10 @@ def build_dataset(config: dict[str, Any], units: int, officers: int) -> tuple[li
                         elif rng.random() < 0.3:
                             explanation = MISSING_REASON
                     note = NOTE if rng.random() < 0.15 else None
-                    made[node.code] = Entry(value=value, note=note, explanation=explanation)
-                card = refresh_totals(sub, made, criteria, counts)
+                    made[node.code] = Entry(
+                        criterion_id=criterion_id, value=value, note=note, explanation=explanation
+                    )
+                card = refresh_totals(sub, made, counts=counts, **totals_options)
                 for code, entry in made.items():
                     score = card.node(code)
                     entries.append(
@@ -646,17 +677,43 @@ class Server:
 # ---- the clients ---------------------------------------------------------------------------
 
 
+def decode_body(data: bytes, coding: str | None) -> bytes:
+    """The body as a browser reads it, for the content codings browsers accept."""
+    if not coding or coding == "identity":
+        return data
+    if coding == "gzip":
+        return gzip.decompress(data)
+    if coding == "deflate":
+        return zlib.decompress(data)
+    if coding == "br":
+        import brotli
+
+        return brotli.decompress(data)
+    if coding == "zstd":
+        try:
+            from compression import zstd  # type: ignore[import-not-found]  # Python 3.14
+        except ImportError:
+            from backports import zstd  # type: ignore[import-not-found,no-redef]
+        return zstd.decompress(data)
+    raise ValueError(f"unknown content coding {coding}")
+
+
 class Client:
-    """One keep-alive HTTP/1.1 connection to the server on 127.0.0.1."""
+    """One keep-alive HTTP/1.1 connection to the server on 127.0.0.1 (reopened if it closes)."""
+
+    # Sent with every request, e.g. a browser's Accept-Encoding (bench_hot_paths sets it).
+    extra_headers: dict[str, str] = {}
 
     def __init__(self, port: int) -> None:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.wire_bytes = 0  # the last body's size as sent, compressed or not
+        self.last_headers: Any = None
 
     def request(
         self, method: str, path: str, fields: dict | None = None, headers: dict | None = None
     ) -> tuple[int, str, float, list[str]]:
         body = urlencode(fields) if fields is not None else None
-        sent = dict(headers or {})
+        sent = {**self.extra_headers, **(headers or {})}
         if body is not None:
             sent["Content-Type"] = "application/x-www-form-urlencoded"
         start = time.perf_counter()
@@ -664,7 +721,10 @@ class Client:
         response = self.conn.getresponse()
         data = response.read()
         elapsed = time.perf_counter() - start
-        return response.status, data.decode(), elapsed, response.headers.get_all("Set-Cookie") or []
+        self.wire_bytes = len(data)
+        self.last_headers = response.headers
+        text = decode_body(data, response.headers.get("Content-Encoding")).decode()
+        return response.status, text, elapsed, response.headers.get_all("Set-Cookie") or []
 
     def close(self) -> None:
         self.conn.close()

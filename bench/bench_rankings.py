@@ -56,6 +56,8 @@ from bench_autosave import (  # noqa: E402
     migrate,
     prepare_postgresql,
     raw_choices,
+    refresh_totals_options,
+    with_sort_keys,
 )
 
 SEED = 2025
@@ -70,15 +72,23 @@ PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_rankings"
 
 def build_dataset(config: dict[str, Any], units: int, big_block: int) -> dict:
     """Units, blocks, a leader, the campaign, entries and stored figures; sizes and timings."""
+    from sqlalchemy.orm import joinedload
+
     from reform import create_app
     from reform.extensions import db
     from reform.models import Block, Entry, Submission, Unit
     from reform.models.submissions import SELF, SUBMITTED, SURVEY
-    from reform.scoring import evaluate
-    from reform.services.assessment import canonical_value, criteria_by_code, parsed_framework
+    from reform.services import assessment
+    from reform.services.assessment import (
+        canonical_value,
+        criteria_by_code,
+        parsed_framework,
+        refresh_totals,
+    )
     from reform.services.campaigns import PhaseDates, create_campaign
     from reform.services.frameworks import import_framework
     from reform.services.phases import today
+    from reform.services.results import refresh_results
     from reform.services.users import create_user
 
     rng = random.Random(SEED)
@@ -103,15 +113,17 @@ def build_dataset(config: dict[str, Any], units: int, big_block: int) -> dict:
         _bulk(
             session,
             Unit.__table__,
-            [
-                {
-                    "code": f"DV{n:04d}",
-                    "name": f"Đơn vị số {n:04d}",
-                    "kind": "department",
-                    "block_id": block_ids[block_of(n)],
-                }
-                for n in range(units)
-            ],
+            with_sort_keys(
+                [
+                    {
+                        "code": f"DV{n:04d}",
+                        "name": f"Đơn vị số {n:04d}",
+                        "kind": "department",
+                        "block_id": block_ids[block_of(n)],
+                    }
+                    for n in range(units)
+                ]
+            ),
         )
         session.commit()
         create_user(LEADER, "Lãnh đạo UBND", ["leader"], password=PASSWORD)
@@ -134,39 +146,45 @@ def build_dataset(config: dict[str, Any], units: int, big_block: int) -> dict:
             for n in leaves
             if n.code not in surveys
         }
-        submissions = session.execute(
-            select(Submission.id, Unit.kind).join(Unit).where(Submission.campaign_id == campaign.id)
-        ).all()
+        submissions = list(
+            session.scalars(
+                select(Submission)
+                .where(Submission.campaign_id == campaign.id)
+                .options(joinedload(Submission.unit))
+            )
+        )
+        # Every figure the score-writing services store, computed by those services.
+        columns = set(Submission.__table__.columns.keys())
+        stored = [name for name in getattr(assessment, "STORED_FIGURES", ()) if name in columns]
+        totals_options = refresh_totals_options(criteria)
         entries: list[dict[str, Any]] = []
         figures: list[dict[str, Any]] = []
-        for sid, kind in submissions:
-            own = {code: rng.choice(values) for code, values in choices.items()}
-            survey = {code: str(rng.choice((1, 1.5, 2, 2.5, 3))) for code in surveys}
-            result = evaluate(fw, kind, own, {}, survey)
-            for stage, values in ((SELF, own), (SURVEY, survey)):
-                entries.extend(
-                    {
-                        "submission_id": sid,
-                        "criterion_id": criteria[code].id,
-                        "stage": stage,
-                        "value": value,
-                        "version": 1,
-                    }
-                    for code, value in values.items()
-                )
-            figures.append(
-                {
-                    "b_id": sid,
-                    "status": SUBMITTED,
-                    "self_points": result.self_points,
-                    "max_points": result.max_points,
-                    "appraised_points": result.appraised_points,
-                    "survey_points": result.survey_points,
-                    "points": result.points,
-                    "index": result.index,
-                    "band": result.band,
+        with session.no_autoflush:
+            for sub in submissions:
+                own = {code: rng.choice(values) for code, values in choices.items()}
+                survey = {code: str(rng.choice((1, 1.5, 2, 2.5, 3))) for code in surveys}
+                made = {
+                    code: Entry(criterion_id=criteria[code].id, value=value)
+                    for code, value in own.items()
                 }
-            )
+                card = refresh_totals(sub, made, counts={}, **totals_options)
+                refresh_results(sub, (own, {}, survey))
+                for stage, values in ((SELF, own), (SURVEY, survey)):
+                    entries.extend(
+                        {
+                            "submission_id": sub.id,
+                            "criterion_id": criteria[code].id,
+                            "stage": stage,
+                            "value": value,
+                            "points": card.node(code).points if stage == SELF else None,
+                            "version": 1,
+                        }
+                        for code, value in values.items()
+                    )
+                row = {"b_id": sub.id, "status": SUBMITTED}
+                row |= {name: getattr(sub, name) for name in stored}
+                figures.append(row)
+        session.rollback()  # the figures were computed on the loaded objects; written below
         timings["scoring"] = time.perf_counter() - start
         start = time.perf_counter()
         _bulk(session, Entry.__table__, entries)
