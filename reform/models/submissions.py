@@ -62,8 +62,9 @@ class Submission(db.Model):
     index: Mapped[Decimal | None] = mapped_column(Figure())
     band: Mapped[str | None] = mapped_column(String(40))
     appraised_count: Mapped[int] = mapped_column(default=0)
-    # The council's figures per top-level area ({"1": {"points": "6.5", ...}}), kept with the
-    # totals so the live results document never rescans the entries.
+    # The unit's row of the results document as the core gives it (UnitResult.as_dict(): every
+    # figure as a 2-place string, areas included), kept with the totals so the live document
+    # never rescans the entries. None until first written (`reform recompute` fills it).
     area_figures: Mapped[dict | None] = mapped_column(JSON)
     appraisal_closed_at: Mapped[datetime | None]
     appraisal_closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -118,10 +118,10 @@ def _document(campaign: Campaign, source: Source) -> tuple[dict, str, ResultsVer
 def heat_map(campaign: Campaign, source: Source = LIVE, block_id: int | None = None) -> HeatMap:
     """Each block's units (in rank order) by area, from the contract document's "areas".
 
-    Live figures are computed from the entries (the results document); published ones are the
-    latest version's document as stored. A published source without a published version falls
-    back to live (the result says which it is). The block average of a column is the mean of
-    the units' published 2-place figures, units without one left out.
+    Live figures are the live results document's (stored with each submission); published ones
+    are the latest version's document as stored. A published source without a published version
+    falls back to live (the result says which it is). The block average of a column is the mean
+    of the units' published 2-place figures, units without one left out.
     """
     fw = parsed_framework(campaign.framework)
     by_points = fw.result == "points"

@@ -13,12 +13,12 @@ from sqlalchemy.orm import joinedload
 
 from reform.extensions import db
 from reform.models import Campaign, Criterion, Evidence, ResultsVersion, Submission, Unit
-from reform.scoring import Framework, Node, Scorecard, average, combine, rank, round2, score
+from reform.scoring import Framework, Node, Scorecard, average, combine, round2, score
 from reform.scoring.numbers import CONTEXT
 from reform.services import history
 from reform.services.assessment import parsed_framework
 from reform.services.publication import document_of, latest_version
-from reform.services.results import Values, campaign_values, stage_values, unit_result
+from reform.services.results import Values, ranked_rows, stage_values, stored_rows, unit_result
 
 LIVE = "live"
 PUBLISHED = "published"
@@ -147,37 +147,15 @@ def _submission(campaign: Campaign, unit: Unit) -> Submission | None:
     )
 
 
-def _live_block(
-    campaign: Campaign, submission: Submission, values: dict[int, tuple[Values, Values, Values]]
-) -> list[dict]:
-    """The block's contract rows computed from the entries and ranked by the core."""
+def _live_block(campaign: Campaign, submission: Submission) -> list[dict]:
+    """The block's contract rows from the figures stored with each submission, ranked by the core
+    as the live results document ranks them (one query)."""
     same_block = (
         Submission.block_id.is_(None)
         if submission.block_id is None
         else Submission.block_id == submission.block_id
     )
-    members = db.session.scalars(
-        select(Submission)
-        .where(Submission.campaign_id == campaign.id, same_block)
-        .options(joinedload(Submission.unit))
-    ).all()
-    empty: tuple[Values, Values, Values] = ({}, {}, {})
-    results = [(member, unit_result(member, values.get(member.id, empty))) for member in members]
-    key = "points" if campaign.framework.result == "points" else "index"
-    ranked = rank(
-        results,
-        value=lambda member: getattr(member[1], key),
-        name=lambda member: member[0].unit.name,
-    )
-    return [
-        {
-            "rank": item.rank,
-            "unit_code": item.item[0].unit.code,
-            "unit_name": item.item[0].unit.name,
-            **item.item[1].as_dict(),
-        }
-        for item in ranked
-    ]
+    return ranked_rows(campaign, stored_rows(campaign, where=same_block))
 
 
 def _published_block(document: dict, unit_code: str) -> tuple[dict, list[dict]] | None:
@@ -349,8 +327,8 @@ def _criteria(
 def unit_profile(campaign: Campaign, unit: Unit, *, source: Source = LIVE) -> UnitProfile | None:
     """The unit's profile in the campaign, or None when the unit does not take part.
 
-    Live figures are computed from the entries (one query for the whole campaign) and ranked in
-    the unit's block by the core; published ones are the latest version's document as stored
+    Live figures are those stored with each submission (one query for the unit's block), ranked
+    in the block by the core; published ones are the latest version's document as stored
     (a published source without a version, or without the unit, falls back to live). The
     criteria always show the current values.
     """
@@ -364,15 +342,13 @@ def unit_profile(campaign: Campaign, unit: Unit, *, source: Source = LIVE) -> Un
     if found is not None:
         block, rows = found
         block_code, block_name = block["code"], block["name"]
-        values = stage_values(submission)
     else:
         source, version = LIVE, None
-        every = campaign_values(campaign)
-        rows = _live_block(campaign, submission, every)
-        values = every.get(submission.id, ({}, {}, {}))
+        rows = _live_block(campaign, submission)
         block_code = submission.block.code if submission.block else ""
         block_name = submission.block.name if submission.block else ""
     row = next(r for r in rows if r["unit_code"] == unit.code)
+    values = stage_values(submission)
     current = unit_result(submission, values).scorecard
     strongest, weakest = _criteria(fw, submission, current, values)
     indices = [Decimal(r["index"]) for r in rows if r["index"] is not None]

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from reform.extensions import db
 from reform.i18n import is_vietnamese
-from reform.models import Block, Campaign, Framework, Submission, Unit
+from reform.models import Block, Campaign, Framework
 from reform.scoring import (
     Band,
     Carried,
@@ -34,7 +34,7 @@ from reform.scoring import Framework as ScoringFramework
 from reform.scoring.numbers import parse_user_number
 from reform.services.assessment import parsed_framework
 from reform.services.campaigns import bands_for_block
-from reform.services.results import campaign_values
+from reform.services.results import campaign_values, stored_rows
 
 VERSION = "version"
 BANDS = "bands"
@@ -241,8 +241,9 @@ def what_if(
     `framework_version`: another version of the same framework code (stored values are carried
     over by criterion code, refused ones reported); `weights`: new max points per area code;
     `bands`: thresholds [{min, label}] for every block (None: each block keeps its own).
-    Both rankings are computed from the stored entries (one query) by the scoring core, so the
-    real one equals the live ranking. Nothing is written: WhatIfProblem names bad input.
+    The real ranking is the live results document's (the figures stored with each submission);
+    the what-if one is computed from the stored entries (one query) by the scoring core, which
+    is skipped when nothing differs. Nothing is written: WhatIfProblem names bad input.
     """
     framework, areas, chosen, parsed_bands = check(
         campaign, framework_version=framework_version, weights=weights, bands=bands
@@ -250,14 +251,14 @@ def what_if(
     real_fw = parsed_framework(campaign.framework)
     fw = parsed_framework(framework)
     other = framework.id != campaign.framework.id
+    reweighted = any(chosen[area.code] != area.max for area in areas)
+    changed = other or reweighted or parsed_bands is not None
     # Reading only: no pending change may be flushed on the way.
     with db.session.no_autoflush:
-        members = db.session.execute(
-            select(Submission.id, Submission.block_id, Unit.code, Unit.name, Unit.kind)
-            .join(Unit, Submission.unit_id == Unit.id)
-            .where(Submission.campaign_id == campaign.id)
-        ).all()
-        values = campaign_values(campaign)
+        # The real side is the live ranking's stored figures; the entries are read only when
+        # the what-if side differs from it.
+        members = stored_rows(campaign)
+        values = campaign_values(campaign) if changed else {}
         block_bands = {b: bands_for_block(campaign, b) for b in {m.block_id for m in members}}
         known = {
             b.id: b
@@ -270,18 +271,29 @@ def what_if(
     what_side: dict[int | None, list[Standing]] = defaultdict(list)
     dropped_by_unit: dict[str, int] = {}
     dropped: Counter[tuple[str, str, str]] = Counter()
-    for sid, block, code, name, kind in members:
-        stored = values.get(sid, empty)
+    for member in members:
+        block, code, name = member.block_id, member.unit_code, member.unit_name
+        real = _standing(
+            code,
+            name,
+            Decimal(member.figures["points"]),
+            member.value("index"),
+            member.figures["band"],
+            real_fw,
+        )
+        real_side[block].append(real)
+        if not changed:
+            what_side[block].append(real)
+            continue
+        stored = values.get(member.submission_id, empty)
         own_bands = block_bands[block]
-        real = evaluate(real_fw, kind, *stored, bands=own_bands)
-        real_side[block].append(_standing(code, name, real.points, real.index, real.band, real_fw))
         carried = carry_over(fw, *stored) if other else Carried(*stored)
         for item in carried.dropped:
             reason = item.problem.vi if is_vietnamese() else item.problem.message
             dropped[item.criterion, item.stage, reason] += 1
         dropped_by_unit[code] = len(carried.dropped)
         what_bands = parsed_bands if parsed_bands is not None else own_bands
-        scored = evaluate(fw, kind, *carried.stages, bands=what_bands)
+        scored = evaluate(fw, member.unit_kind, *carried.stages, bands=what_bands)
         weighted = weigh(fw, scored.scorecard, chosen, bands=what_bands)
         what_side[block].append(
             _standing(code, name, weighted.points, weighted.index, weighted.band, fw)

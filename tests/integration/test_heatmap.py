@@ -265,6 +265,7 @@ def test_published_and_live_are_labelled_and_differ_after_a_change(
     make_unit, heat_framework, users, login_as
 ):
     from reform.services.publication import document_of, latest_version
+    from reform.services.results import refresh_results
 
     campaign = build(make_unit, heat_framework, publish=True)
     # A change after publication (as an upheld appeal makes): Sở Cúc's 2.1 appraised at 4.
@@ -281,6 +282,9 @@ def test_published_and_live_are_labelled_and_differ_after_a_change(
     db.session.add(
         Entry(submission_id=sc.id, criterion_id=criterion.id, stage=APPRAISAL, value="4")
     )
+    db.session.flush()
+    # Stored with the unit's figures, as the appeal decision's unit of work stores them.
+    refresh_results(sc)
     db.session.commit()
     c = english(login_as("evaluator"))
     published = c.get("/rankings/HEAT-25/heatmap?view=published").get_data(as_text=True)
