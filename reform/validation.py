@@ -201,12 +201,17 @@ def column_problem(column_type: Any, value: Any) -> str | None:
 
 
 def _check_flush(session: Session, _context: Any, _instances: Any) -> None:
-    """Refuse the flush when any new or changed value does not fit its column."""
+    """Refuse the flush when any new or changed value does not fit its column.
+
+    Of a changed row only the changed values are checked: a value stored before input was
+    checked does not keep its row from being corrected.
+    """
     for obj in (*session.new, *session.dirty):
         state = inspect(obj)
-        loaded = state.dict
         for attr in state.mapper.column_attrs:
-            value = loaded.get(attr.key)
+            if state.persistent and not state.attrs[attr.key].history.has_changes():
+                continue
+            value = state.dict.get(attr.key)
             if value is None:
                 continue
             column = attr.columns[0]

@@ -33,7 +33,9 @@ def record(
         submission_id=submission.id if submission is not None else None,
         criterion_code=criterion_code,
         stage=stage,
-        from_value=from_value,
+        # The value before the change may predate input checks (SQLite kept NUL characters):
+        # logged readable, so that correcting it is not refused.
+        from_value=from_value.replace("\x00", "\ufffd") if from_value else from_value,
         to_value=to_value,
         from_points=fmt2(from_points) if from_points is not None else None,
         to_points=fmt2(to_points) if to_points is not None else None,

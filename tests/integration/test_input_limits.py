@@ -6,7 +6,7 @@ import time
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from reform.extensions import db
 from reform.models import AuditEvent, Block, Entry, Unit
@@ -14,6 +14,7 @@ from reform.services import frameworks as framework_service
 from reform.validation import StoredValueRefused, bounded_int, column_problem
 
 HUGE = "9" * 30
+HX = {"HX-Request": "true"}
 
 
 def autosave(client, submission, code, **fields):
@@ -61,6 +62,23 @@ def test_notes_keep_their_line_breaks_and_tabs(login_as, submission):
     assert r.status_code == 200
     (entry,) = stored_entries()
     assert entry.note == "Dòng 1\r\n\tDòng 2"
+
+
+def test_a_note_stored_before_the_checks_can_be_corrected(login_as, submission):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("only SQLite ever stored a NUL character")
+    officer = login_as("officer")
+    assert autosave(officer, submission, "1.2", v="yes", note="ghi chú").status_code == 200
+    # As an earlier version stored it, past every check.
+    db.session.execute(update(Entry).values(note="ghi\x00chú", value="9" * 300))
+    db.session.commit()
+    data = {"ver-1.2": "1", "v-1.2": "yes", "note-1.2": "ghi chú"}
+    r = officer.post(f"/assessments/{submission.id}/criteria/1.2", data=data, headers=HX)
+    assert r.status_code == 200
+    (entry,) = stored_entries()
+    assert (entry.value, entry.note) == ("yes", "ghi chú")
+    logged = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "note_changed"))
+    assert logged is not None
 
 
 def test_a_number_at_the_bound_is_stored_as_typed(login_as, submission):
