@@ -87,6 +87,16 @@ class Config:
     UPLOAD_FOLDER = ""
     UNITS_CSV_MAX_BYTES = 2 * 1024 * 1024
     PAGE_SIZE = 50
+    # Rows per page of a block's ranking (a national block has thousands of units).
+    RANKING_PAGE_SIZE = 100
+
+    # Rendered fragments (the live ranking) are cached by the fingerprint of what they show: in
+    # Redis when REDIS_URL is set (e.g. redis://127.0.0.1:6379/0), so every worker shares one
+    # render per change; otherwise in each worker's memory, up to FRAGMENT_CACHE_BYTES.
+    REDIS_URL = ""
+    CACHE_KEY_PREFIX = "reform:"
+    FRAGMENT_CACHE_TTL = 600
+    FRAGMENT_CACHE_BYTES = 32 * 1024 * 1024
 
     # E-mail notices: sent only when MAIL_SERVER is set (REFORM_MAIL_SERVER=smtp.example.gov.vn).
     MAIL_SERVER = ""

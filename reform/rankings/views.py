@@ -1,61 +1,146 @@
-"""Rankings: the campaign list, a campaign's ranking page, and the live partial it polls."""
+"""Rankings: the campaign list, a campaign's ranking (one block and one page of it at a time),
+and the live region that page polls.
+
+A block's page is rendered once per change of what it shows and kept in the fragment cache
+under a fingerprint of everything it depends on (the block's figures, the choices, the language
+and what the viewer may see), which is also the ETag a poll sends back: a poll that finds the
+same fingerprint answers 304 after one query, and any number of pollers of a changed block
+share one render.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from math import ceil
+from typing import Any
 
-from flask import Blueprint, Response, make_response, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import format_time, get_locale
-from sqlalchemy import select
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from reform.cache import fragment_cache
 from reform.extensions import db
 from reform.i18n import fmt_number
-from reform.models import Block, Campaign
+from reform.models import Block, Campaign, CampaignBlock, ResultsVersion, Submission, Unit
+from reform.scoring import vi_sort_key
 from reform.services import rankings as service
-from reform.services.access import get_campaign_or_404, staff_results_page
+from reform.services.access import get_campaign_or_404, results_access, staff_results_page
 from reform.services.phases import phase_of
 from reform.services.publication import latest_version
+from reform.validation import bounded_int
 from reform.web import is_htmx, render
 
 bp = Blueprint("rankings", __name__, url_prefix="/rankings")
 POLL_SECONDS = 5
+# The cached part of the page: one block's table and its pager.
+FRAGMENT = "rankings/partials/_ranking.html"
+SEARCH_MAX_LENGTH = 100
+# Kinds and bands are short words; anything longer matches nothing anyway.
+FILTER_MAX_LENGTH = 40
 
 
-def _choices(campaign: Campaign) -> dict:
-    """The filters as the query string gives them (unknown values are ignored)."""
-    args = request.args
-    blocks = list(
-        db.session.scalars(
-            select(Block)
-            .where(Block.id.in_([b.block_id for b in campaign.blocks]))
-            .order_by(Block.code)
+@dataclass(frozen=True)
+class Choices:
+    """What the query string asks for; unknown values are ignored, a missing block defaults."""
+
+    block: service.BlockState | None
+    kind: str | None
+    band: str | None
+    sort: str
+    search: str
+    page: int
+
+    def query(self) -> dict[str, str]:
+        """The choices as URL parameters (only those set, without the page)."""
+        out = {}
+        if self.block is not None:
+            out["block"] = self.block.code
+        if self.kind:
+            out["kind"] = self.kind
+        if self.band:
+            out["band"] = self.band
+        if self.sort != "rank":
+            out["sort"] = self.sort
+        if self.search:
+            out["q"] = self.search
+        return out
+
+
+def _picker(campaign: Campaign) -> list[tuple[str, str]]:
+    """The campaign's blocks as (code, name), in Vietnamese order of their names."""
+    rows = db.session.execute(
+        select(Block.code, Block.name)
+        .join(CampaignBlock, CampaignBlock.block_id == Block.id)
+        .where(CampaignBlock.campaign_id == campaign.id)
+    ).all()
+    return sorted(((code, name) for code, name in rows), key=lambda block: vi_sort_key(block[1]))
+
+
+def _own_block(campaign: Campaign) -> str | None:
+    """The block the signed-in user's unit is ranked in (or belongs to) if it takes part."""
+    unit_id = getattr(current_user, "unit_id", None)
+    if unit_id is None:
+        return None
+    ranked_in = (
+        select(Submission.block_id)
+        .where(Submission.campaign_id == campaign.id, Submission.unit_id == unit_id)
+        .scalar_subquery()
+    )
+    belongs_to = select(Unit.block_id).where(Unit.id == unit_id).scalar_subquery()
+    return db.session.scalar(
+        select(Block.code)
+        .join(CampaignBlock, CampaignBlock.block_id == Block.id)
+        .where(
+            CampaignBlock.campaign_id == campaign.id,
+            Block.id == func.coalesce(ranked_in, belongs_to),
         )
     )
-    block = next((b for b in blocks if b.code == args.get("block")), None)
-    sort = args.get("sort", "rank")
-    return {
-        "blocks": blocks,
-        "block": block,
-        "kind": args.get("kind") or None,
-        "band": args.get("band") or None,
-        "sort": sort if sort in service.SORTS else "rank",
-    }
 
 
-def _query(choices: dict) -> dict:
-    """The filters as URL parameters (only those set), for links and the polling URL."""
-    out = {}
-    if choices["block"] is not None:
-        out["block"] = choices["block"].code
-    for name in ("kind", "band"):
-        if choices[name]:
-            out[name] = choices[name]
-    if choices["sort"] != "rank":
-        out["sort"] = choices["sort"]
-    return out
+def _text(name: str, limit: int) -> str:
+    return (request.args.get(name) or "").strip()[:limit]
+
+
+def _choices(
+    campaign: Campaign,
+    version: ResultsVersion | None,
+    picker: list[tuple[str, str]] | None = None,
+) -> Choices:
+    """The choices of this request, with the chosen block's fingerprint (one query when the
+    block is given; without one, the user's own block, else the first in order)."""
+    code = _text("block", FILTER_MAX_LENGTH)
+    block = service.block_state(campaign, code, version) if code else None
+    if block is None:
+        fallback = _own_block(campaign)
+        if fallback is None:
+            listed = picker if picker is not None else _picker(campaign)
+            fallback = listed[0][0] if listed else None
+        block = service.block_state(campaign, fallback, version) if fallback else None
+    sort = request.args.get("sort", "rank")
+    return Choices(
+        block=block,
+        kind=_text("kind", FILTER_MAX_LENGTH) or None,
+        band=_text("band", FILTER_MAX_LENGTH) or None,
+        sort=sort if sort in service.SORTS else "rank",
+        search=_text("q", SEARCH_MAX_LENGTH),
+        page=bounded_int(request.args.get("page", ""), low=1) or 1,
+    )
 
 
 def number_formatter():
@@ -74,38 +159,139 @@ def number_formatter():
     return number
 
 
-def _fragment_etag(campaign: Campaign, choices: dict) -> str:
-    """The live fragment's ETag: the figures' fingerprint, the filters and the language."""
-    parts = [service.etag(campaign), str(get_locale()), sorted(_query(choices).items())]
+def _template_digest() -> str:
+    """The cached fragment's template, as part of its key: a new template is a new fragment."""
+    digest = current_app.extensions.get("reform.ranking_template")
+    if digest is None:
+        env = current_app.jinja_env
+        source = env.loader.get_source(env, FRAGMENT)[0]  # type: ignore[union-attr]
+        digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:12]
+        current_app.extensions["reform.ranking_template"] = digest
+    return digest
+
+
+def _page_size() -> int:
+    return max(1, int(current_app.config.get("RANKING_PAGE_SIZE", 100)))
+
+
+def _fragment_key(campaign: Campaign, choices: Choices, source: str) -> str:
+    """The fragment's fingerprint and ETag: the block's figures, every choice, the page size,
+    the language, what the viewer may see of the campaign, and the template."""
+    assert choices.block is not None
+    parts = [
+        _template_digest(),
+        choices.block.fingerprint,
+        source,
+        sorted(choices.query().items()),
+        choices.page,
+        _page_size(),
+        str(get_locale()),
+        # The visibility rule's answer for this viewer: a render is shared only between
+        # viewers the rule treats alike (today only staff reach this page, all alike).
+        results_access(current_user, campaign),
+        request.script_root,
+    ]
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:32]
 
 
-def _context(campaign: Campaign, choices: dict, source: str, tag: str | None = None) -> dict:
-    # The fingerprint is taken before the figures are read: a save in between shows on the
-    # next poll instead of being hidden behind a newer fingerprint.
-    if source == service.LIVE and tag is None:
-        tag = _fragment_etag(campaign, choices)
+def _page_url(
+    endpoint: str, campaign: Campaign, choices: Choices, live: bool, page: int | None = None
+) -> str:
+    extra: dict[str, Any] = {} if live else {"view": service.PUBLISHED}
+    if page is not None and page > 1:
+        extra["page"] = page
+    return url_for(endpoint, code=campaign.code, **choices.query(), **extra)
+
+
+def _render_fragment(
+    campaign: Campaign, choices: Choices, source: str, version: ResultsVersion | None
+) -> str:
+    """Rank the block, render the asked page; the filter choices it offers go with it."""
+    assert choices.block is not None
     view = service.ranking_view(
         campaign,
-        source=source,
-        block_id=choices["block"].id if choices["block"] is not None else None,
-        kind=choices["kind"],
-        band=choices["band"],
-        sort=choices["sort"],
+        source=source,  # type: ignore[arg-type]
+        version=version,
+        block_id=choices.block.id,
+        kind=choices.kind,
+        band=choices.band,
+        sort=choices.sort,
+        search=choices.search,
     )
     live = view.source == service.LIVE
-    query = _query(choices)
+    block = next(
+        iter(view.blocks),
+        service.BlockRanking(choices.block.code, choices.block.name, choices.block.id),
+    )
+    size = _page_size()
+    total = len(block.rows)
+    pages = max(1, ceil(total / size))
+    page = min(choices.page, pages)
+    start = (page - 1) * size
+
+    def page_url(number: int) -> str:
+        return _page_url("rankings.show", campaign, choices, live, number)
+
+    html = render_template(
+        FRAGMENT,
+        campaign=campaign,
+        ranking=view,
+        block=block,
+        rows=block.rows[start : start + size],
+        first=start + 1,
+        last=min(start + size, total),
+        total=total,
+        page=page,
+        pages=pages,
+        page_url=page_url,
+        search=choices.search,
+        live=live,
+        num=number_formatter(),
+    )
+    meta = {
+        "kinds": list(view.kinds),
+        "bands": list(view.bands),
+        "previous_year": view.previous_year,
+        "page": page,
+    }
+    # Meta on the first line (JSON has no raw line break), the markup after it.
+    return json.dumps(meta) + "\n" + html
+
+
+def _fragment(
+    campaign: Campaign, choices: Choices, source: str, version: ResultsVersion | None
+) -> tuple[str, dict, Markup]:
+    """The fragment's key, meta and markup: from the cache, or rendered once and stored."""
+    if choices.block is None:
+        return "", {"kinds": [], "bands": [], "previous_year": None, "page": 1}, Markup("")
+    key = _fragment_key(campaign, choices, source)
+    text = fragment_cache().get_or_render(
+        key, lambda: _render_fragment(campaign, choices, source, version)
+    )
+    meta, html = text.split("\n", 1)
+    return key, json.loads(meta), Markup(html)  # noqa: S704 (rendered by our own template)
+
+
+def _context(
+    campaign: Campaign, choices: Choices, source: str, version: ResultsVersion | None
+) -> dict:
+    key, meta, fragment = _fragment(campaign, choices, source, version)
+    live = source == service.LIVE
+    polled = live and choices.block is not None
     return {
         "campaign": campaign,
-        "ranking": view,
         "live": live,
+        "version": version,
         "choices": choices,
-        "query": query,
-        "live_url": url_for("rankings.live", code=campaign.code, **query) if live else None,
-        "etag": tag if live else None,
+        "query": choices.query(),
+        "meta": meta,
+        "fragment": fragment,
+        "live_url": _page_url("rankings.live", campaign, choices, True, choices.page)
+        if polled
+        else None,
+        "etag": key if polled else None,
         "checked_at": format_time(datetime.now(UTC).replace(tzinfo=None), "HH:mm"),
         "poll_seconds": POLL_SECONDS,
-        "num": number_formatter(),
     }
 
 
@@ -124,19 +310,25 @@ def index():
 @bp.get("/<code>")
 @staff_results_page
 def show(code: str):
-    """A campaign's ranking per block, live (updated as scores are saved) or as published."""
+    """A campaign's ranking, one block and one page at a time, live (updated as scores are
+    saved) or as published; with a block picker, a name search and filters."""
     campaign = get_campaign_or_404(code)
-    choices = _choices(campaign)
     latest = latest_version(campaign)
     wanted = request.args.get("view")
     source = service.PUBLISHED if (wanted == service.PUBLISHED and latest) else service.LIVE
-    context = _context(campaign, choices, source)
+    version = latest if source == service.PUBLISHED else None
+    # The picker is on the page, not in the region an htmx request replaces.
+    picker = None if is_htmx() else _picker(campaign)
+    choices = _choices(campaign, version, picker)
     return render(
         "rankings/show.html",
         "rankings/partials/_results.html",
         latest=latest,
         oob=is_htmx(),
-        **context,
+        # A new block may offer other kinds and bands: the form's filters follow it.
+        facets_oob=True,
+        picker=picker,
+        **_context(campaign, choices, source, version),
     )
 
 
@@ -145,12 +337,14 @@ def show(code: str):
 def live(code: str):
     """The live results region: 304 without a body while nothing it shows has changed."""
     campaign = get_campaign_or_404(code)
-    choices = _choices(campaign)
-    tag = _fragment_etag(campaign, choices)
+    choices = _choices(campaign, None)
+    if choices.block is None:
+        abort(404)
+    tag = _fragment_key(campaign, choices, service.LIVE)
     if request.if_none_match.contains(tag):
         response = Response(status=304)
     else:
-        context = _context(campaign, choices, service.LIVE, tag)
+        context = _context(campaign, choices, service.LIVE, None)
         response = make_response(
             render_template("rankings/partials/_results.html", oob=True, **context)
         )

@@ -35,6 +35,7 @@ from reform.scoring.ranking import (
     Entry,
     Ranked,
     rank,
+    vi_fold,
     vi_sort_key,
     vi_sort_string,
 )
@@ -122,6 +123,7 @@ __all__ = [
     "round2",
     "score",
     "share_of",
+    "vi_fold",
     "vi_sort_key",
     "vi_sort_string",
     "weigh",

@@ -157,6 +157,13 @@ def vi_sort_string(name: str) -> str:
     return text[:SORT_STRING_LENGTH]
 
 
+def vi_fold(text: str) -> str:
+    """Text without case or diacritics ("Đắk Lắk" → "dak lak"), for searches typed either way."""
+    decomposed = unicodedata.normalize("NFD", text.casefold())
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(bare.replace("đ", "d").split())
+
+
 class Rankable(Protocol):
     """Anything with a name and a value (None: no figure yet)."""
 

@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from reform.extensions import db
 from reform.models import (
     Block,
     Campaign,
+    CampaignBlock,
     Entry,
     HistoricalResult,
     ResultsVersion,
     Submission,
     Unit,
 )
-from reform.scoring import rank, round2, vi_sort_key
+from reform.scoring import rank, round2, vi_fold, vi_sort_string
 from reform.services import history
 from reform.services.publication import document_of, latest_version
 
@@ -32,11 +34,17 @@ SORTS = ("rank", "name", "points", "index", "change")
 
 @dataclass(frozen=True, slots=True)
 class RankedUnit:
-    """The unit a row is about."""
+    """The unit a row is about; `sort_key` is its name's Vietnamese order as stored text."""
 
     code: str
     name: str
     kind: str
+    sort_key: str = ""
+
+    @property
+    def order(self) -> str:
+        """The name's sort key (the stored one, or computed for a unit stored without it)."""
+        return self.sort_key or vi_sort_string(self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,14 +121,18 @@ def _dec(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
 
 
-def _live_blocks(campaign: Campaign) -> list[tuple[_BlockRef, list[RankingRow]]]:
-    """The campaign's stored figures ranked per block (one query for submissions and units)."""
-    rows = db.session.execute(
+def _live_blocks(
+    campaign: Campaign, block_id: int | None = None
+) -> list[tuple[_BlockRef, list[RankingRow]]]:
+    """The campaign's stored figures ranked per block (one query for submissions and units);
+    only the given block's when one is given (a block is ranked on its own)."""
+    stmt = (
         select(
             Submission.block_id,
             Unit.code,
             Unit.name,
             Unit.kind,
+            Unit.sort_key,
             Submission.self_points,
             Submission.appraised_points,
             Submission.survey_points,
@@ -131,13 +143,16 @@ def _live_blocks(campaign: Campaign) -> list[tuple[_BlockRef, list[RankingRow]]]
         )
         .join(Unit, Submission.unit_id == Unit.id)
         .where(Submission.campaign_id == campaign.id)
-    ).all()
+    )
+    if block_id is not None:
+        stmt = stmt.where(Submission.block_id == block_id)
     grouped: dict[int | None, list[RankingRow]] = defaultdict(list)
-    for block_id, code, name, kind, own, appraised, survey, points, top, index, band in rows:
-        grouped[block_id].append(
+    for row in db.session.execute(stmt):
+        (block, code, name, kind, key, own, appraised, survey, points, top, index, band) = row
+        grouped[block].append(
             RankingRow(
                 rank=None,
-                unit=RankedUnit(code, name, kind),
+                unit=RankedUnit(code, name, kind, key or vi_sort_string(name)),
                 self_points=_two(own or 0),
                 appraised_points=_two(appraised),
                 survey_points=_two(survey or 0),
@@ -150,13 +165,13 @@ def _live_blocks(campaign: Campaign) -> list[tuple[_BlockRef, list[RankingRow]]]
     known = _blocks(grouped.keys())
     by_points = campaign.framework.result == "points"
     out = []
-    for block_id, members in grouped.items():
+    for group, members in grouped.items():
         ranked = rank(
             members,
             value=(lambda r: r.points) if by_points else (lambda r: r.index),
-            name=lambda r: r.unit.name,
+            order=lambda r: r.unit.order,
         )
-        block = known.get(block_id)
+        block = known.get(group)
         ref = _BlockRef(block.id, block.code, block.name) if block else _BlockRef(None, "", "")
         out.append((ref, [replace(item.item, rank=item.rank) for item in ranked]))
     # Blocks in code order, as the results document lists them.
@@ -171,28 +186,48 @@ def _blocks(ids) -> dict[int, Block]:
     return {b.id: b for b in db.session.scalars(select(Block).where(Block.id.in_(wanted)))}
 
 
-def _published_blocks(document: dict) -> list[tuple[_BlockRef, list[RankingRow]]]:
-    """The published document's blocks and rows exactly as stored (ranks included)."""
-    codes = [row["unit_code"] for block in document["blocks"] for row in block["results"]]
-    kinds = (
-        dict(db.session.execute(select(Unit.code, Unit.kind).where(Unit.code.in_(codes))).all())
-        if codes
-        else {}
-    )
+def _published_blocks(
+    document: dict, block_id: int | None = None
+) -> list[tuple[_BlockRef, list[RankingRow]]]:
+    """The published document's blocks and rows exactly as stored (ranks included); only the
+    given block's when one is given."""
     block_codes = [block["code"] for block in document["blocks"] if block["code"]]
     known = (
         {b.code: b for b in db.session.scalars(select(Block).where(Block.code.in_(block_codes)))}
         if block_codes
         else {}
     )
+
+    def block_id_of(block: dict) -> int | None:
+        found = known.get(block["code"])
+        return found.id if found else None
+
+    blocks = [b for b in document["blocks"] if block_id is None or block_id_of(b) == block_id]
+    codes = [row["unit_code"] for block in blocks for row in block["results"]]
+    # The unit's kind, and its stored sort key while its name is still the published one.
+    current = (
+        {
+            code: (kind, name, key)
+            for code, kind, name, key in db.session.execute(
+                select(Unit.code, Unit.kind, Unit.name, Unit.sort_key).where(Unit.code.in_(codes))
+            )
+        }
+        if codes
+        else {}
+    )
+
+    def unit_of(row: dict) -> RankedUnit:
+        kind, name, key = current.get(row["unit_code"], ("", None, None))
+        if name != row["unit_name"] or not key:
+            key = vi_sort_string(row["unit_name"])
+        return RankedUnit(row["unit_code"], row["unit_name"], kind, key)
+
     out = []
-    for block in document["blocks"]:
+    for block in blocks:
         rows = [
             RankingRow(
                 rank=row["rank"],
-                unit=RankedUnit(
-                    row["unit_code"], row["unit_name"], kinds.get(row["unit_code"], "")
-                ),
+                unit=unit_of(row),
                 self_points=Decimal(row["self_points"]),
                 appraised_points=_dec(row["appraised_points"]),
                 survey_points=Decimal(row["survey_points"]),
@@ -204,8 +239,7 @@ def _published_blocks(document: dict) -> list[tuple[_BlockRef, list[RankingRow]]
             )
             for row in block["results"]
         ]
-        found = known.get(block["code"])
-        out.append((_BlockRef(found.id if found else None, block["code"], block["name"]), rows))
+        out.append((_BlockRef(block_id_of(block), block["code"], block["name"]), rows))
     return out
 
 
@@ -224,17 +258,17 @@ def _with_change(row: RankingRow, before: history.YearFigure | None, by_points: 
 def _sort_key(sort: str):
     last = Decimal("-1e30")
     if sort == "name":
-        return lambda r: vi_sort_key(r.unit.name)
+        return lambda r: r.unit.order
     if sort == "points":
-        return lambda r: (-r.points, vi_sort_key(r.unit.name))
+        return lambda r: (-r.points, r.unit.order)
     if sort == "index":
-        return lambda r: (-(r.index if r.index is not None else last), vi_sort_key(r.unit.name))
+        return lambda r: (-(r.index if r.index is not None else last), r.unit.order)
     if sort == "change":
         return lambda r: (
             r.change is None,
             -(r.change if r.change is not None else 0),
             -(r.places if r.places is not None else 0),
-            vi_sort_key(r.unit.name),
+            r.unit.order,
         )
     # Rank: the ranker's order (ties by name, units without a figure last).
     return None
@@ -248,11 +282,24 @@ def ranking(
     kind: str | None = None,
     band: str | None = None,
     sort: str = "rank",
+    search: str | None = None,
 ) -> list[BlockRanking]:
     """The campaign's ranking per block; filters apply after ranking, so ranks stay the block's."""
     return ranking_view(
-        campaign, source=source, block_id=block_id, kind=kind, band=band, sort=sort
+        campaign,
+        source=source,
+        block_id=block_id,
+        kind=kind,
+        band=band,
+        sort=sort,
+        search=search,
     ).blocks
+
+
+def unit_matcher(search: str) -> Callable[[RankedUnit], bool]:
+    """Whether a unit's name (without case or diacritics) or its code contains the search."""
+    wanted, code = vi_fold(search), search.strip().casefold()
+    return lambda unit: wanted in vi_fold(unit.name) or code in unit.code.casefold()
 
 
 def ranking_view(
@@ -263,25 +310,33 @@ def ranking_view(
     kind: str | None = None,
     band: str | None = None,
     sort: str = "rank",
+    search: str | None = None,
+    version: ResultsVersion | None = None,
 ) -> Ranking:
     """The ranking with what the page also needs: its source, version and filter choices.
 
     Live rows are the figures the score-writing services store on each submission, ranked per
     block by the core; published rows are the latest version's document as stored. A published
     source without a published version falls back to live (the result says which it is).
+    With a block, only that block is read and ranked (each block is ranked on its own); the
+    kinds and bands offered are then that block's. `version` saves looking up the latest one.
     """
-    version = latest_version(campaign) if source == PUBLISHED else None
+    if source == PUBLISHED and version is None:
+        version = latest_version(campaign)
+    if source != PUBLISHED:
+        version = None
     if version is not None:
-        blocks = _published_blocks(document_of(version))
+        blocks = _published_blocks(document_of(version), block_id)
     else:
         source = LIVE
-        blocks = _live_blocks(campaign)
+        blocks = _live_blocks(campaign, block_id)
     by_points = campaign.framework.result == "points"
     previous = history.previous_year(campaign)
     previous_year = next(iter(previous.values())).year if previous else None
     kinds = sorted({r.unit.kind for _, rows in blocks for r in rows if r.unit.kind})
     bands = sorted({r.band for _, rows in blocks for r in rows if r.band})
     key = _sort_key(sort if sort in SORTS else "rank")
+    matcher = unit_matcher(search) if search and search.strip() else None
     out: list[BlockRanking] = []
     for block, rows in blocks:
         if block_id is not None and block.id != block_id:
@@ -289,7 +344,9 @@ def ranking_view(
         kept = [
             _with_change(r, previous.get(r.unit.code), by_points)
             for r in rows
-            if (kind is None or r.unit.kind == kind) and (band is None or r.band == band)
+            if (kind is None or r.unit.kind == kind)
+            and (band is None or r.band == band)
+            and (matcher is None or matcher(r.unit))
         ]
         if key is not None:
             kept.sort(key=key)
@@ -305,20 +362,20 @@ def ranking_view(
     )
 
 
-def _fingerprint(*parts) -> str:
-    return hashlib.sha256("|".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:32]
+@dataclass(frozen=True, slots=True)
+class BlockState:
+    """A block taking part in a campaign, and a fingerprint of everything its ranking shows."""
+
+    id: int
+    code: str
+    name: str
+    fingerprint: str
 
 
-def _figures_state(campaign: Campaign) -> tuple:
-    """One aggregate over the campaign's submissions, with the latest published version number."""
-    weighted = Submission.points * Submission.id
-    latest = (
-        select(func.max(ResultsVersion.version))
-        .where(ResultsVersion.campaign_id == campaign.id)
-        .scalar_subquery()
-    )
-    # The change column compares with earlier years: imported history of the framework code and
-    # any campaign's publication (an earlier campaign of the same code may be republished).
+def _history_state(campaign: Campaign) -> tuple:
+    """Subqueries that change when the figures the change column compares with change."""
+    # Imported history of the framework code, and any campaign's publication (an earlier
+    # campaign of the same code may be republished).
     imported = (
         select(
             func.count()
@@ -331,6 +388,78 @@ def _figures_state(campaign: Campaign) -> tuple:
         .scalar_subquery()
     )
     published_anywhere = select(func.max(ResultsVersion.id)).scalar_subquery()
+    return imported, published_anywhere
+
+
+def block_state(
+    campaign: Campaign, block_code: str, version: ResultsVersion | None = None
+) -> BlockState | None:
+    """The campaign's block with this code and its fingerprint, in one statement; None when
+    the campaign has no such block.
+
+    Live (no version): the block's stored figures, its units' names and kinds (through their
+    update time and lengths) and the history the change column reads; a save in another block
+    leaves it equal. Published: the version, the history and the units.
+    """
+    history = _history_state(campaign)
+    if version is None:
+        in_block = and_(Submission.campaign_id == campaign.id, Submission.block_id == Block.id)
+        stmt = (
+            select(
+                Block.id,
+                Block.name,
+                func.count(Submission.id),
+                func.max(Submission.updated_at),
+                # Sums of the figures catch two changes within the clock's resolution.
+                func.sum(Submission.points),
+                func.sum(Submission.points * Submission.id),
+                func.sum(func.coalesce(Submission.index, 0) * Submission.id),
+                func.sum(func.coalesce(Submission.appraised_points, -1) * Submission.id),
+                func.sum(Submission.self_points * Submission.id),
+                func.sum(Submission.survey_points * Submission.id),
+                func.sum(Submission.max_points),
+                func.max(Unit.updated_at),
+                func.sum(func.length(Unit.name) * Unit.id),
+                func.sum(func.length(Unit.kind) * Unit.id),
+                *history,
+            )
+            .select_from(CampaignBlock)
+            .join(Block, Block.id == CampaignBlock.block_id)
+            .outerjoin(Submission, in_block)
+            .outerjoin(Unit, Unit.id == Submission.unit_id)
+        )
+        stmt = stmt.group_by(Block.id, Block.name)
+    else:
+        # The published rows carry the units' current kinds.
+        units = select(func.max(Unit.updated_at)).scalar_subquery()
+        stmt = (
+            select(Block.id, Block.name, *history, units)
+            .select_from(CampaignBlock)
+            .join(Block, Block.id == CampaignBlock.block_id)
+        )
+    row = db.session.execute(
+        stmt.where(CampaignBlock.campaign_id == campaign.id, Block.code == block_code)
+    ).one_or_none()
+    if row is None:
+        return None
+    published = None if version is None else (version.id, version.content_hash)
+    parts = (campaign.id, campaign.year, campaign.framework.result, published, *row)
+    return BlockState(row[0], block_code, row[1], _fingerprint(*parts))
+
+
+def _fingerprint(*parts) -> str:
+    return hashlib.sha256("|".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:32]
+
+
+def _figures_state(campaign: Campaign) -> tuple:
+    """One aggregate over the campaign's submissions, with the latest published version number."""
+    weighted = Submission.points * Submission.id
+    latest = (
+        select(func.max(ResultsVersion.version))
+        .where(ResultsVersion.campaign_id == campaign.id)
+        .scalar_subquery()
+    )
+    imported, published_anywhere = _history_state(campaign)
     return tuple(
         db.session.execute(
             select(

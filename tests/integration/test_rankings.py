@@ -150,8 +150,17 @@ def page_rows(html: str) -> dict[str, dict[str, str]]:
     return rows
 
 
-def assert_page_matches(html: str, document: dict) -> None:
-    rows = page_rows(html)
+def block_rows(client, url: str, document: dict) -> dict[str, dict[str, str]]:
+    """The rows of every block's page (the page shows one block at a time)."""
+    rows: dict[str, dict[str, str]] = {}
+    joiner = "&" if "?" in url else "?"
+    for block in document["blocks"]:
+        html = client.get(f"{url}{joiner}block={block['code']}").get_data(as_text=True)
+        rows.update(page_rows(html))
+    return rows
+
+
+def assert_page_matches(rows: dict[str, dict[str, str]], document: dict) -> None:
     count = 0
     for block in document["blocks"]:
         for result in block["results"]:
@@ -178,7 +187,7 @@ def test_live_page_equals_api_and_results_document(live_campaign, login_as):
     document = campaign_results(live_campaign, published=False)
     api = c.get("/api/v1/campaigns/PAR-LIVE/results").get_json()
     assert api == document
-    assert_page_matches(html, document)
+    assert_page_matches(block_rows(c, "/rankings/PAR-LIVE", document), document)
     # The figures the test was built for, so equal-but-wrong figures cannot pass.
     sbn = next(b for b in document["blocks"] if b["code"] == "SBN")
     assert [(r["unit_code"], r["rank"]) for r in sbn["results"]] == EXPECTED_ORDER
@@ -197,7 +206,8 @@ def test_published_page_equals_published_payload(published_campaign, login_as):
     assert "chưa công bố" not in html
     # The published view never polls; the live view does.
     assert "hx-trigger" not in html.split('id="ranking-results"', 1)[1].split(">", 1)[0]
-    assert_page_matches(html, document_of(version))
+    document = document_of(version)
+    assert_page_matches(block_rows(c, "/rankings/PAR-LIVE?view=published", document), document)
     api = c.get("/api/v1/campaigns/PAR-LIVE/results")
     assert api.get_data() == version.payload.encode("utf-8")
     live = c.get("/rankings/PAR-LIVE").get_data(as_text=True)
@@ -231,7 +241,7 @@ def test_change_against_the_previous_year(live_campaign, login_as):
     assert rows["SA"].places == 0 and rows["SA"].change == Decimal("2.11")
     assert rows["SCT"].places == -2 and rows["SCT"].change == Decimal("-0.16")
     assert rows["SDL"].places is None and rows["SDL"].change is None
-    html = login_as("leader").get("/rankings/PAR-LIVE").get_data(as_text=True)
+    html = login_as("leader").get("/rankings/PAR-LIVE?block=SBN").get_data(as_text=True)
     cells = {code: cells["Thay đổi"] for code, cells in page_rows(html).items()}
     assert cells["SDT"] == "▲ +1,00 điểm % tăng 1 bậc"
     assert cells["SA"] == "▬ +2,11 điểm % giữ nguyên"
@@ -274,26 +284,32 @@ def test_live_partial_answers_304_until_a_save(live_campaign, login_as):
     from reform.services.scores_import import import_scores
 
     c = login_as("leader")
-    first = c.get("/rankings/PAR-LIVE/live")
+    first = c.get("/rankings/PAR-LIVE/live?block=SBN")
     assert first.status_code == 200 and first.headers["ETag"]
     assert "no-cache" in first.headers["Cache-Control"]
     tag = first.headers["ETag"]
+    wards = c.get("/rankings/PAR-LIVE/live?block=PHUONG").headers["ETag"]
     # The page embeds the same fingerprint the poll sends back.
-    page = c.get("/rankings/PAR-LIVE").get_data(as_text=True)
+    page = c.get("/rankings/PAR-LIVE?block=SBN").get_data(as_text=True)
     assert f'data-etag="{tag.strip(chr(34))}"' in page
-    again = c.get("/rankings/PAR-LIVE/live", headers={"If-None-Match": tag})
+    again = c.get("/rankings/PAR-LIVE/live?block=SBN", headers={"If-None-Match": tag})
     assert again.status_code == 304 and again.get_data() == b""
     assert again.headers["ETag"] == tag
     # A council save changes a figure: the next poll gets the new region and a new ETag.
     text = HEADER + "SCT,1.3,2,Bổ sung đủ hồ sơ\n"
     assert import_scores(live_campaign, text.encode(), stage="appraisal", filename="x.csv").ok
-    changed = c.get("/rankings/PAR-LIVE/live", headers={"If-None-Match": tag})
+    changed = c.get("/rankings/PAR-LIVE/live?block=SBN", headers={"If-None-Match": tag})
     assert changed.status_code == 200 and changed.headers["ETag"] != tag
     rows = page_rows(changed.get_data(as_text=True))
     assert rows["SCT"]["rank"] == "1" and rows["SCT"]["index"] == "94,74"
+    # The other block shows nothing that changed: its poll still answers 304.
+    other = c.get("/rankings/PAR-LIVE/live?block=PHUONG", headers={"If-None-Match": wards})
+    assert other.status_code == 304
     # Other filters are another fragment with its own fingerprint.
     assert (
-        c.get("/rankings/PAR-LIVE/live?sort=name", headers={"If-None-Match": tag}).status_code
+        c.get(
+            "/rankings/PAR-LIVE/live?block=SBN&sort=name", headers={"If-None-Match": tag}
+        ).status_code
         == 200
     )
 
