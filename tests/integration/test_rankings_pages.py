@@ -16,6 +16,7 @@ from reform.cache import fragment_cache
 from reform.extensions import db
 from reform.models import Campaign, Submission
 
+REDIS_URL = "redis://127.0.0.1:6379/0"
 HEADER = "unit_code,criterion_code,value,note\n"
 # Block "Khối sở" (code Z-SO) sorts before "Khối xã" (code A-XA) by name, not by code.
 DEPARTMENTS = [
@@ -369,3 +370,34 @@ def test_a_campaign_unit_count_is_what_the_heading_says(blocks, login_as):
         select(db.func.count()).select_from(Submission).where(Submission.campaign_id == blocks.id)
     )
     assert count == 9
+
+
+def test_workers_sharing_redis_render_a_change_once(blocks, make_app, users):
+    """Two workers (apps) with one Redis: what one rendered, the other serves."""
+    import uuid
+
+    import redis as redis_client
+    from helpers import login
+
+    try:
+        redis_client.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
+    except redis_client.RedisError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    prefix = f"reform-test-{uuid.uuid4().hex}:"
+    workers = [make_app(REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=prefix) for _ in range(2)]
+    try:
+        answers = []
+        for worker in workers:
+            c = worker.test_client()
+            assert login(c, users["leader"].username).status_code == 303
+            answers.append(c.get("/rankings/PAR-PAGES/live?block=Z-SO"))
+        assert [fragment_cache(w).renders for w in workers] == [1, 0]
+        assert fragment_cache(workers[1]).hits == 1
+        assert answers[0].headers["ETag"] == answers[1].headers["ETag"]
+        assert rows_of(answers[0].get_data(as_text=True)) == rows_of(
+            answers[1].get_data(as_text=True)
+        )
+    finally:
+        client = redis_client.Redis.from_url(REDIS_URL)
+        for key in client.scan_iter(match=prefix + "*"):
+            client.delete(key)
