@@ -22,7 +22,6 @@ from flask_login import current_user, login_required
 
 from reform.assessment import form as layout
 from reform.extensions import db
-from reform.models.submissions import SELF
 from reform.models.users import HEAD, OFFICER
 from reform.security import is_safe_next
 from reform.services import assessment as service
@@ -66,7 +65,7 @@ def form(submission_id: int):
 def save_criterion(submission_id: int, code: str):
     """Save one criterion (autosave); answers its status and the new totals."""
     # One unit of work: the submission locked and loaded with its entries in one statement.
-    work = open_work_or_404(submission_id, for_user=current_user, stages=(SELF,))
+    work = open_work_or_404(submission_id, for_user=current_user, stages=service.STAGES)
     submission = work.submission
     fw = service.parsed_framework(submission.campaign.framework)
     if code not in fw:

@@ -15,12 +15,14 @@ from reform.extensions import db
 from reform.i18n import fmt_date, is_vietnamese
 from reform.models import Criterion, Entry, Evidence, Framework, Submission, User
 from reform.models.submissions import (
+    APPRAISAL,
     DRAFT,
     EDITABLE_STATUSES,
     PENDING_APPROVAL,
     RETURNED,
     SELF,
     SUBMITTED,
+    SURVEY,
 )
 from reform.models.users import HEAD, OFFICER
 from reform.scoring import NA, Node, Scorecard, ValueProblem, parse_framework, score
@@ -33,6 +35,10 @@ from reform.services.locking import StaleDataError, lock_submission
 from reform.services.phases import phase_of
 from reform.services.submission_work import SubmissionWork, open_work
 from reform.validation import text_problem
+
+# A save loads every stage's entries with the submission (one statement): the council's
+# figures depend on all three.
+STAGES = (SELF, APPRAISAL, SURVEY)
 
 
 def self_edit_refusal(submission: Submission, user: User) -> str | None:
@@ -314,7 +320,7 @@ def save_self_entry(
     # Locked and loaded before anything is read: the status, the versions and the totals below
     # are the committed ones, and the next writer of this submission waits for our commit.
     if work is None:
-        work = open_work(submission.id, (SELF,))
+        work = open_work(submission.id, STAGES)
     submission = work.submission
     refusal = self_edit_refusal(submission, actor)
     if refusal:
@@ -375,7 +381,7 @@ def save_self_entry(
     # No flush until the points are known: the entry is written once, in one UPDATE.
     with db.session.no_autoflush:
         card = refresh_totals(submission, entries, work.evidence)
-        _refresh_results(submission, entries, card)
+        _refresh_results(submission, work, card)
         node_score = card.node(code)
         entry.points = node_score.points if (raw is not None and node_score.applicable) else None
     if (before_value, before_points) != (entry.value, entry.points):
@@ -417,16 +423,17 @@ def write_entries(entry: Entry, *, commit: bool = True) -> None:
         db.session.commit()
 
 
-def _refresh_results(submission: Submission, entries: dict[str, Entry], card: Scorecard) -> None:
-    """Keep the council's stored figures current; before appraisal they follow the unit's."""
+def _refresh_results(submission: Submission, work: SubmissionWork, card: Scorecard) -> None:
+    """Keep the council's stored figures current from every stage's values, loaded already."""
     from reform.services.results import refresh_results
 
-    # The unit's own card is the one just scored: the core does not score it again.
-    if submission.appraised_count or submission.survey_points:
-        refresh_results(submission, own_card=card)  # other stages hold values: read them all
-    else:
-        own = {code: e.value for code, e in entries.items() if e.value is not None}
-        refresh_results(submission, (own, {}, {}), own_card=card)
+    # Every stage counts, even before appraisal: a survey value (an N/A included) changes
+    # the council's max. The unit's own card is the one just scored: not scored again.
+    values = tuple(
+        {code: e.value for code, e in work.stage(stage).items() if e.value is not None}
+        for stage in STAGES
+    )
+    refresh_results(submission, values, own_card=card)
 
 
 def _join(note: str | None, explanation: str | None) -> str | None:

@@ -495,11 +495,6 @@ criteria:
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a self save before any appraisal scores without the survey stage, so a survey "
-    "N/A (0 survey points) is dropped from the stored figures: assessment._refresh_results",
-)
 def test_a_self_save_after_a_survey_na_keeps_the_survey_out_of_the_max(
     app, make_unit, make_user, runner
 ):
