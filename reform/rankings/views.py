@@ -15,7 +15,6 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from math import ceil
 from typing import Any
 
 from flask import (
@@ -208,26 +207,19 @@ def _render_fragment(
 ) -> str:
     """Rank the block, render the asked page; the filter choices it offers go with it."""
     assert choices.block is not None
-    view = service.ranking_view(
+    shown = service.block_page(
         campaign,
+        choices.block,
         source=source,  # type: ignore[arg-type]
         version=version,
-        block_id=choices.block.id,
         kind=choices.kind,
         band=choices.band,
         sort=choices.sort,
         search=choices.search,
+        page=choices.page,
+        size=_page_size(),
     )
-    live = view.source == service.LIVE
-    block = next(
-        iter(view.blocks),
-        service.BlockRanking(choices.block.code, choices.block.name, choices.block.id),
-    )
-    size = _page_size()
-    total = len(block.rows)
-    pages = max(1, ceil(total / size))
-    page = min(choices.page, pages)
-    start = (page - 1) * size
+    live = shown.source == service.LIVE
 
     def page_url(number: int) -> str:
         return _page_url("rankings.show", campaign, choices, live, number)
@@ -235,24 +227,24 @@ def _render_fragment(
     html = render_template(
         FRAGMENT,
         campaign=campaign,
-        ranking=view,
-        block=block,
-        rows=block.rows[start : start + size],
-        first=start + 1,
-        last=min(start + size, total),
-        total=total,
-        page=page,
-        pages=pages,
+        ranking=shown,
+        block=shown.block,
+        rows=shown.block.rows,
+        first=shown.first,
+        last=shown.first + len(shown.block.rows) - 1,
+        total=shown.total,
+        page=shown.page,
+        pages=shown.pages,
         page_url=page_url,
         search=choices.search,
         live=live,
         num=number_formatter(),
     )
     meta = {
-        "kinds": list(view.kinds),
-        "bands": list(view.bands),
-        "previous_year": view.previous_year,
-        "page": page,
+        "kinds": list(shown.kinds),
+        "bands": list(shown.bands),
+        "previous_year": shown.previous_year,
+        "page": shown.page,
     }
     # Meta on the first line (JSON has no raw line break), the markup after it.
     return json.dumps(meta) + "\n" + html

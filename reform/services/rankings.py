@@ -6,8 +6,8 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
-from typing import Literal
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Literal
 
 from sqlalchemy import and_, func, select
 
@@ -113,19 +113,30 @@ class Ranking:
         return sum(len(block.rows) for block in self.blocks)
 
 
+_CENT = Decimal("0.01")
+_ZERO = Decimal("0.00")
+
+
 def _two(value) -> Decimal | None:
-    return None if value is None else round2(Decimal(value))
+    """A stored figure as published (round2). Stored figures have 4 places, where round2 is a
+    plain half-up quantize: done directly, as a national ranking rounds some 20,000 of them."""
+    if value is None:
+        return None
+    number = value if isinstance(value, Decimal) else Decimal(value)
+    exponent = number.as_tuple().exponent
+    if not isinstance(exponent, int) or exponent < -4:
+        return round2(number)
+    rounded = number.quantize(_CENT, rounding=ROUND_HALF_UP)
+    return rounded if rounded else _ZERO
 
 
 def _dec(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
 
 
-def _live_blocks(
-    campaign: Campaign, block_id: int | None = None
-) -> list[tuple[_BlockRef, list[RankingRow]]]:
-    """The campaign's stored figures ranked per block (one query for submissions and units);
-    only the given block's when one is given (a block is ranked on its own)."""
+def _stored_rows(campaign: Campaign, block_id: int | None = None) -> dict[int | None, list]:
+    """The campaign's stored figures with their units, per block (one query); only the given
+    block's when one is given (a block is ranked on its own)."""
     stmt = (
         select(
             Submission.block_id,
@@ -146,34 +157,50 @@ def _live_blocks(
     )
     if block_id is not None:
         stmt = stmt.where(Submission.block_id == block_id)
-    grouped: dict[int | None, list[RankingRow]] = defaultdict(list)
-    for row in db.session.execute(stmt):
-        (block, code, name, kind, key, own, appraised, survey, points, top, index, band) = row
-        grouped[block].append(
-            RankingRow(
-                rank=None,
-                unit=RankedUnit(code, name, kind, key or vi_sort_string(name)),
-                self_points=_two(own or 0),
-                appraised_points=_two(appraised),
-                survey_points=_two(survey or 0),
-                points=_two(points or 0),
-                max_points=_two(top or 0),
-                index=_two(index),
-                band=band,
-            )
-        )
+    grouped: dict[int | None, list] = defaultdict(list)
+    # Plain rows (no ORM bookkeeping): a national block has thousands.
+    for row in db.session.connection().execute(stmt):
+        grouped[row.block_id].append(row)
+    return grouped
+
+
+def _ranked(members: list, by_points: bool) -> list:
+    """A block's stored rows ranked by the core, ties in the stored Vietnamese name order."""
+    return rank(
+        members,
+        value=(lambda r: r.points or 0) if by_points else (lambda r: r.index),
+        order=lambda r: r.sort_key or vi_sort_string(r.name),
+    )
+
+
+def _row(item) -> RankingRow:
+    """A ranked stored row as the page shows it (figures rounded as published)."""
+    r = item.item
+    return RankingRow(
+        rank=item.rank,
+        unit=RankedUnit(r.code, r.name, r.kind, r.sort_key or vi_sort_string(r.name)),
+        self_points=_two(r.self_points or 0),
+        appraised_points=_two(r.appraised_points),
+        survey_points=_two(r.survey_points or 0),
+        points=_two(r.points or 0),
+        max_points=_two(r.max_points or 0),
+        index=_two(r.index),
+        band=r.band,
+    )
+
+
+def _live_blocks(
+    campaign: Campaign, block_id: int | None = None
+) -> list[tuple[_BlockRef, list[RankingRow]]]:
+    """The campaign's stored figures ranked per block; only the given block's when given."""
+    grouped = _stored_rows(campaign, block_id)
     known = _blocks(grouped.keys())
     by_points = campaign.framework.result == "points"
     out = []
     for group, members in grouped.items():
-        ranked = rank(
-            members,
-            value=(lambda r: r.points) if by_points else (lambda r: r.index),
-            order=lambda r: r.unit.order,
-        )
         block = known.get(group)
         ref = _BlockRef(block.id, block.code, block.name) if block else _BlockRef(None, "", "")
-        out.append((ref, [replace(item.item, rank=item.rank) for item in ranked]))
+        out.append((ref, [_row(item) for item in _ranked(members, by_points)]))
     # Blocks in code order, as the results document lists them.
     out.sort(key=lambda pair: pair[0].code)
     return out
@@ -296,7 +323,7 @@ def ranking(
     ).blocks
 
 
-def unit_matcher(search: str) -> Callable[[RankedUnit], bool]:
+def unit_matcher(search: str) -> Callable[[Any], bool]:
     """Whether a unit's name (without case or diacritics) or its code contains the search."""
     wanted, code = vi_fold(search), search.strip().casefold()
     return lambda unit: wanted in vi_fold(unit.name) or code in unit.code.casefold()
@@ -360,6 +387,117 @@ def ranking_view(
         bands=tuple(bands),
         by_points=by_points,
     )
+
+
+@dataclass(frozen=True)
+class BlockPage:
+    """One page of one block's ranking, and what the page around it needs.
+
+    `block.rows` are the page's rows; `total` counts the rows the filters keep. The ranks are
+    the block's, whatever the filters, the sort and the page.
+    """
+
+    block: BlockRanking
+    total: int
+    page: int
+    pages: int
+    first: int
+    source: str
+    version: ResultsVersion | None
+    previous_year: int | None
+    kinds: tuple[str, ...]
+    bands: tuple[str, ...]
+    by_points: bool
+
+
+def block_page(
+    campaign: Campaign,
+    block: BlockState,
+    *,
+    source: Source = LIVE,
+    version: ResultsVersion | None = None,
+    kind: str | None = None,
+    band: str | None = None,
+    sort: str = "rank",
+    search: str | None = None,
+    page: int = 1,
+    size: int = 100,
+) -> BlockPage:
+    """A block's ranking, filtered and sorted as `ranking_view` does, cut to one page.
+
+    Live in rank order (what a poll of the first screen asks for), the block's stored rows are
+    ranked as they come from the database and only the page's rows are built and compared with
+    last year; any other view builds the whole filtered block first.
+    """
+    by_points = campaign.framework.result == "points"
+    sort = sort if sort in SORTS else "rank"
+    if source == PUBLISHED or sort != "rank":
+        view = ranking_view(
+            campaign,
+            source=source,
+            version=version,
+            block_id=block.id,
+            kind=kind,
+            band=band,
+            sort=sort,
+            search=search,
+        )
+        rows = view.blocks[0].rows if view.blocks else []
+        found = view.blocks[0] if view.blocks else None
+        total, pages, page, start = _window(len(rows), page, size)
+        return BlockPage(
+            block=BlockRanking(
+                found.code if found else block.code,
+                found.name if found else block.name,
+                block.id,
+                rows[start : start + size],
+            ),
+            total=total,
+            page=page,
+            pages=pages,
+            first=start + 1,
+            source=view.source,
+            version=view.version,
+            previous_year=view.previous_year,
+            kinds=view.kinds,
+            bands=view.bands,
+            by_points=by_points,
+        )
+    members = _stored_rows(campaign, block.id).get(block.id, [])
+    matcher = unit_matcher(search) if search and search.strip() else None
+    kept = [
+        item
+        for item in _ranked(members, by_points)
+        if (kind is None or item.item.kind == kind)
+        and (band is None or item.item.band == band)
+        and (matcher is None or matcher(item.item))
+    ]
+    total, pages, page, start = _window(len(kept), page, size)
+    previous = history.previous_year(campaign)
+    rows = [
+        _with_change(row, previous.get(row.unit.code), by_points)
+        for row in (_row(item) for item in kept[start : start + size])
+    ]
+    return BlockPage(
+        block=BlockRanking(block.code, block.name, block.id, rows),
+        total=total,
+        page=page,
+        pages=pages,
+        first=start + 1,
+        source=LIVE,
+        version=None,
+        previous_year=next(iter(previous.values())).year if previous else None,
+        kinds=tuple(sorted({r.kind for r in members if r.kind})),
+        bands=tuple(sorted({r.band for r in members if r.band})),
+        by_points=by_points,
+    )
+
+
+def _window(total: int, page: int, size: int) -> tuple[int, int, int, int]:
+    """Rows, pages, the page asked for within them, and its first row's offset."""
+    pages = max(1, -(-total // size))
+    page = min(max(page, 1), pages)
+    return total, pages, page, (page - 1) * size
 
 
 @dataclass(frozen=True, slots=True)

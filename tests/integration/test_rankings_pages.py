@@ -401,3 +401,20 @@ def test_workers_sharing_redis_render_a_change_once(blocks, make_app, users):
         client = redis_client.Redis.from_url(REDIS_URL)
         for key in client.scan_iter(match=prefix + "*"):
             client.delete(key)
+
+
+@pytest.mark.parametrize("sort", ["rank", "name", "points", "index", "change"])
+def test_a_page_is_the_slice_of_the_whole_block_ranking(blocks, sort):
+    """The page's quick path (rank order, only the page's rows built) equals the whole view."""
+    from reform.services.rankings import block_page, block_state, ranking_view
+
+    state = block_state(blocks, "Z-SO")
+    whole = ranking_view(blocks, block_id=state.id, sort=sort).blocks[0].rows
+    for search in (None, "sở d"):
+        wanted = [r for r in whole if search is None or r.unit.code in ("SD", "SDL")]
+        shown = []
+        for page in (1, 2, 3):
+            part = block_page(blocks, state, sort=sort, search=search, page=page, size=3)
+            assert part.total == len(wanted)
+            shown += part.block.rows if part.page == page else []
+        assert shown == wanted, (sort, search)
