@@ -169,3 +169,46 @@ def test_digit_counts_ignore_needless_zeros(coefficient: int, exponent: int, zer
     expected = (max(0, len(str(coefficient)) + exponent), max(0, -exponent))
     assert digit_counts(padded) == expected
     assert digit_counts(Decimal(f"0E{exponent}")) == (0, 0)
+
+
+FIGURE_TEXT = st.tuples(st.integers(0, 40), st.integers(0, 40)).map(
+    lambda t: ("7" * t[0] or "0") + ("." + "3" * t[1] if t[1] else "")
+)
+
+
+@FAST
+@given(st.data(), FIGURE_TEXT)
+def test_framework_figures_beyond_a_stored_figure_are_refused(data: st.DataObject, text: str):
+    """Any figure of a framework file either fits a stored figure or is refused by name."""
+    from reform.scoring import FrameworkError, parse_framework
+    from reform.scoring.rules import FIGURE_DIGITS, THRESHOLD_DIGITS
+
+    from .helpers import framework_dict
+
+    where = data.draw(st.sampled_from(["max", "points", "min", "step", "per_item", "band"]))
+    node = leaf("1.1", 5, {"type": "manual", "step": 0.25})
+    bands = [{"min": 0, "label": "D"}]
+    digits = FIGURE_DIGITS
+    if where == "max":
+        node["max"], node["rule"] = text, {"type": "yesno"}
+    elif where == "points":
+        node["rule"] = {"type": "choice", "options": [{"label": "A", "points": text}]}
+    elif where == "min":
+        node["rule"] = {"type": "number", "tiers": [{"min": text, "points": 1}]}
+        digits = THRESHOLD_DIGITS
+    elif where == "step":
+        node["rule"] = {"type": "survey", "step": text}
+    elif where == "per_item":
+        node["rule"] = {"type": "deduction", "per_item": text}
+    else:
+        bands = [{"min": text, "label": "A"}, *bands] if Decimal(text) else bands
+        digits = THRESHOLD_DIGITS
+    whole, places = digit_counts(Decimal(text))
+    fits = whole <= digits and places <= MAX_DECIMAL_PLACES
+    try:
+        parse_framework(framework_dict([parent("1", [node])], bands=bands))
+    except FrameworkError as refused:
+        kinds = {problem.kind for problem in refused.problems}
+        assert ("figure_too_long" in kinds) != fits, (text, kinds)
+    else:
+        assert fits, text
