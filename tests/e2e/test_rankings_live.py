@@ -106,6 +106,17 @@ def test_leader_sees_an_appraisal_change_without_reloading(browser, live_server,
         expect(leader.locator("#ranking-status")).to_contain_text("Cập nhật lúc")
         assert leader.evaluate("window.__marker") == "still here"
         assert 200 in polls
+
+        # One block at a time, its name in the picker; a search typed without diacritics
+        # narrows the table in place and goes into the address; Back returns to the block.
+        expect(leader.get_by_label(re.compile("^(Khối|Block)$"))).to_have_value("SBN")
+        leader.get_by_label(re.compile("Tên hoặc mã đơn vị|Unit name or code")).fill("y te")
+        expect(leader.locator('tr[data-unit="STP"]')).to_have_count(0, timeout=5_000)
+        expect(leader.locator('tr[data-unit="SYT"] td.rank')).to_have_text("2")
+        expect(leader).to_have_url(re.compile(r"[?&]q=y(\+|%20)te"))
+        assert leader.evaluate("window.__marker") == "still here"
+        leader.go_back()
+        expect(leader.locator('tr[data-unit="STP"] td.rank')).to_have_text("1")
     finally:
         leader_ctx.close()
         evaluator_ctx.close()
