@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-
-from reform import PROJECT_ROOT
 
 
 def select_locale() -> str:
@@ -57,7 +57,20 @@ def init_i18n(app: Flask, babel: Babel) -> None:
     babel.init_app(
         app,
         locale_selector=select_locale,
-        default_translation_directories=str(PROJECT_ROOT / "reform" / "translations"),
+        default_translation_directories=str(Path(__file__).resolve().parent / "translations"),
     )
     app.jinja_env.filters.update(date=fmt_date, datetime=fmt_datetime, number=fmt_number)
     app.jinja_env.globals.update(get_locale=get_locale)
+
+
+def role_label(role: str) -> str:
+    """The role's name in the interface language."""
+    labels = {
+        "admin": _l("Administrator"),
+        "secretariat": _l("Council secretariat"),
+        "evaluator": _l("Evaluator"),
+        "leader": _l("Leader"),
+        "head": _l("Unit head"),
+        "officer": _l("Unit officer"),
+    }
+    return str(labels[role])

@@ -59,7 +59,7 @@ def css_id(value: str) -> str:
 
 def init_web(app: Flask) -> None:
     """Template globals and the error pages."""
-    from reform.admin.forms import role_label
+    from reform.i18n import role_label
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(htmx_version=HTMX_VERSION, is_htmx=is_htmx, role_label=role_label)

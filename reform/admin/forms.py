@@ -7,23 +7,11 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import EmailField, SelectField, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
+from reform.i18n import role_label
 from reform.models.users import ROLES
 from reform.services.units import CODE_RE, KIND_RE
 from reform.services.users import USERNAME_RE
 from reform.validation import SafeForm
-
-
-def role_label(role: str) -> str:
-    """The role's name in the interface language."""
-    labels = {
-        "admin": _l("Administrator"),
-        "secretariat": _l("Council secretariat"),
-        "evaluator": _l("Evaluator"),
-        "leader": _l("Leader"),
-        "head": _l("Unit head"),
-        "officer": _l("Unit officer"),
-    }
-    return str(labels[role])
 
 
 class MultiCheckboxField(SelectMultipleField):

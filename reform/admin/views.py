@@ -8,8 +8,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from reform.admin.forms import BlockForm, ImportUnitsForm, UnitForm, UserForm, role_label
+from reform.admin.forms import BlockForm, ImportUnitsForm, UnitForm, UserForm
 from reform.extensions import db
+from reform.i18n import role_label
 from reform.models import ROLES, Block, Unit, User
 from reform.models.users import ADMIN, SECRETARIAT
 from reform.security import roles_required

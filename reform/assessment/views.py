@@ -337,7 +337,7 @@ def report_context(submission) -> dict:
 @bp.app_template_global()
 def explanation_past_due(request) -> bool:
     """Whether an explanation request's deadline has passed."""
-    from reform.services.appraisal import past_due
+    from reform.services.explanation_requests import past_due
 
     return past_due(request)
 

@@ -30,7 +30,7 @@ from reform.services.access import (
     results_access,
     staff_results_page,
 )
-from reform.services.assessment import parsed_framework
+from reform.services.framework_cache import parsed_framework
 from reform.services.spreadsheet import CsvWriter
 from reform.validation import query_int
 from reform.web import render

@@ -23,7 +23,7 @@ from reform.services.access import (
     get_submission_or_404,
     staff_results_page,
 )
-from reform.services.assessment import parsed_framework
+from reform.services.framework_cache import parsed_framework
 from reform.services.phases import phase_of
 from reform.validation import bounded_int
 from reform.web import render, see_other

@@ -36,7 +36,7 @@ from reform.services.assessment import (
     problem_text,
 )
 from reform.services.audit import record
-from reform.services.campaigns import bands_for_block
+from reform.services.bands import bands_for_block
 from reform.services.locking import lock_submission
 from reform.services.phases import today
 from reform.services.publication import (

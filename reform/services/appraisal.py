@@ -26,14 +26,14 @@ from reform.services.assessment import (
     write_entries,
 )
 from reform.services.audit import record
-from reform.services.campaigns import bands_for_block
+from reform.services.bands import bands_for_block
+from reform.services.explanation_requests import ANSWERED, CLOSED, OPEN, open_request, past_due
+from reform.services.framework_cache import area_of as framework_area_of
 from reform.services.locking import lock_submission
 from reform.services.phases import phase_of, today
 from reform.services.results import refresh_results
 from reform.services.submission_work import SubmissionWork, open_work
 from reform.validation import text_problem
-
-OPEN, ANSWERED, CLOSED = "open", "answered", "closed"
 
 
 def _now() -> datetime:
@@ -93,11 +93,7 @@ def appraisal_refusal(user: User, submission: Submission, code: str | None = Non
 
 def area_of(submission: Submission, code: str) -> str:
     """The top-level area holding a criterion."""
-    fw = parsed_framework(submission.campaign.framework)
-    for top in fw.criteria:
-        if any(node.code == code for node in top.walk()):
-            return top.code
-    raise LookupError(code)
+    return framework_area_of(submission.campaign.framework, code)
 
 
 @dataclass
@@ -223,22 +219,6 @@ def requests_for(submission: Submission) -> dict[str, list[ExplanationRequest]]:
     for request in rows:
         out.setdefault(request.criterion.code, []).append(request)
     return out
-
-
-def open_request(submission: Submission, criterion_id: int) -> ExplanationRequest | None:
-    """The request on this criterion the unit may still answer, if any."""
-    return db.session.scalar(
-        select(ExplanationRequest).where(
-            ExplanationRequest.submission_id == submission.id,
-            ExplanationRequest.criterion_id == criterion_id,
-            ExplanationRequest.status == OPEN,
-        )
-    )
-
-
-def past_due(request: ExplanationRequest) -> bool:
-    """Whether the request's deadline has passed (the unit can no longer answer it)."""
-    return request.due_on is not None and request.due_on < today()
 
 
 def request_explanation(

@@ -25,12 +25,13 @@ from reform.models.submissions import (
     SURVEY,
 )
 from reform.models.users import HEAD, OFFICER
-from reform.scoring import NA, Node, Scorecard, ValueProblem, parse_framework, score
-from reform.scoring import Framework as ScoringFramework
+from reform.scoring import NA, Node, Scorecard, ValueProblem, score
 from reform.scoring.numbers import fmt_plain
 from reform.services import notices
 from reform.services.audit import record
-from reform.services.campaigns import bands_for_block
+from reform.services.bands import bands_for_block
+from reform.services.explanation_requests import open_request, past_due
+from reform.services.framework_cache import CriterionRef, criterion_refs, parsed_framework
 from reform.services.locking import StaleDataError, lock_submission
 from reform.services.phases import phase_of
 from reform.services.submission_work import SubmissionWork, open_work
@@ -76,8 +77,6 @@ def evidence_permission(
         and user.has_role(OFFICER, HEAD)
         and user.unit_id == submission.unit_id
     ):
-        from reform.services.appraisal import open_request, past_due
-
         request = open_request(submission, criterion.id)
         # After its deadline the criterion closes to the unit again.
         if request is not None and not past_due(request):
@@ -86,20 +85,6 @@ def evidence_permission(
 
 
 # ---- the framework as the scoring core sees it -------------------------------------------
-
-_PARSED: dict[tuple[int, str], ScoringFramework] = {}
-
-
-def parsed_framework(framework: Framework) -> ScoringFramework:
-    """The scoring core's framework, parsed once per version and content."""
-    key = (framework.id, framework.content_hash)
-    found = _PARSED.get(key)
-    if found is None:
-        if len(_PARSED) > 64:
-            _PARSED.clear()
-        found = _PARSED[key] = parse_framework(framework.definition)
-    return found
-
 
 # ---- reading a submission ----------------------------------------------------------------
 
@@ -131,34 +116,6 @@ def criteria_by_code(framework: Framework) -> dict[str, Criterion]:
     """The framework's criterion rows by code."""
     rows = db.session.scalars(select(Criterion).where(Criterion.framework_id == framework.id))
     return {c.code: c for c in rows}
-
-
-@dataclass(frozen=True, slots=True)
-class CriterionRef:
-    """A criterion's row id and what a save needs of it, kept across requests."""
-
-    id: int
-    code: str
-    evidence: str | None
-
-
-_REFS: dict[tuple[int, str], dict[str, CriterionRef]] = {}
-
-
-def criterion_refs(framework: Framework) -> dict[str, CriterionRef]:
-    """Criterion ids by code, read once per framework version (its criteria never change)."""
-    key = (framework.id, framework.content_hash)
-    found = _REFS.get(key)
-    if found is None:
-        if len(_REFS) > 64:
-            _REFS.clear()
-        rows = db.session.execute(
-            select(Criterion.id, Criterion.code, Criterion.evidence).where(
-                Criterion.framework_id == framework.id
-            )
-        ).all()
-        found = _REFS[key] = {code: CriterionRef(id_, code, ev) for id_, code, ev in rows}
-    return found
 
 
 def scorecard(submission: Submission, entries: dict[str, Entry] | None = None) -> Scorecard:

@@ -281,16 +281,3 @@ def _start_totals(submissions: list[Submission]) -> None:
     for submission in submissions:
         refresh_totals(submission, {}, {})
         refresh_results(submission, ({}, {}, {}))
-
-
-def bands_for_block(campaign: Campaign, block_id: int | None):
-    """The block's own bands if the campaign overrides them, else None (framework's)."""
-    from reform.services.submission_work import remembered_bands
-
-    known, raw = remembered_bands(campaign.id, block_id)
-    if known:  # read with the submission's lock: no query for the campaign's blocks
-        return parse_bands(raw) if raw else None
-    for entry in campaign.blocks:
-        if entry.block_id == block_id and entry.bands:
-            return parse_bands(entry.bands)
-    return None

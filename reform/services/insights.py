@@ -21,7 +21,7 @@ from reform.scoring import (
     round2,
     share_of,
 )
-from reform.services.assessment import parsed_framework
+from reform.services.framework_cache import parsed_framework
 from reform.services.publication import document_of, latest_version
 from reform.services.results import campaign_results, campaign_values
 

@@ -24,6 +24,7 @@ from reform.models import Campaign, Notification, Submission, User
 from reform.models.submissions import SUBMITTED
 from reform.models.users import LEADER, SECRETARIAT, UserRole
 from reform.services import mail
+from reform.services.framework_cache import area_of
 from reform.services.notify import notify, unit_people
 
 # Notification kinds (Notification.kind).
@@ -150,9 +151,7 @@ def explanation_answered(request) -> Sent:
 
 def _area_of(submission: Submission, code: str) -> str:
     """The top-level area holding a criterion, for links to the page that shows it."""
-    from reform.services.appraisal import area_of
-
-    return area_of(submission, code)
+    return area_of(submission.campaign.framework, code)
 
 
 def _local_day_start_utc() -> datetime:

@@ -19,8 +19,8 @@ from reform.models import Block, Campaign, ResultsVersion, Submission, Unit
 from reform.scoring import Band, Framework, combine, round2, score
 from reform.scoring.numbers import fmt2
 from reform.scoring.stats import average
-from reform.services.assessment import parsed_framework
-from reform.services.campaigns import bands_for_block
+from reform.services.bands import bands_for_block
+from reform.services.framework_cache import parsed_framework
 from reform.services.phases import today
 from reform.services.publication import RESULT_COLUMNS, result_rows, results_document
 from reform.services.results import stage_values

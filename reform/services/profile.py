@@ -16,7 +16,7 @@ from reform.models import Campaign, Criterion, Evidence, ResultsVersion, Submiss
 from reform.scoring import Framework, Node, Scorecard, average, combine, round2, score
 from reform.scoring.numbers import CONTEXT
 from reform.services import history
-from reform.services.assessment import parsed_framework
+from reform.services.framework_cache import parsed_framework
 from reform.services.publication import document_of, latest_version
 from reform.services.results import Values, ranked_rows, stage_values, stored_rows, unit_result
 

@@ -18,8 +18,8 @@ from sqlalchemy.orm import joinedload
 from reform.extensions import db
 from reform.models import Campaign, ResultsVersion, Submission, Unit, User
 from reform.models.submissions import SUBMITTED
-from reform.services.assessment import parsed_framework
 from reform.services.audit import record
+from reform.services.framework_cache import parsed_framework
 from reform.services.results import (
     campaign_results,
     campaign_values,

@@ -16,8 +16,8 @@ from reform.extensions import db
 from reform.models import Block, Campaign, Criterion, Entry, Submission, Unit
 from reform.models.submissions import APPRAISAL, SELF, SURVEY
 from reform.scoring import UnitResult, evaluate, rank
-from reform.services.assessment import parsed_framework
-from reform.services.campaigns import bands_for_block
+from reform.services.bands import bands_for_block
+from reform.services.framework_cache import parsed_framework
 
 Values = dict[str, str]
 

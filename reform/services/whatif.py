@@ -32,8 +32,8 @@ from reform.scoring import (
 )
 from reform.scoring import Framework as ScoringFramework
 from reform.scoring.numbers import parse_user_number
-from reform.services.assessment import parsed_framework
-from reform.services.campaigns import bands_for_block
+from reform.services.bands import bands_for_block
+from reform.services.framework_cache import parsed_framework
 from reform.services.results import campaign_values, stored_rows
 
 VERSION = "version"
