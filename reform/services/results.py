@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, select
 from reform.extensions import db
 from reform.models import Block, Campaign, Criterion, Entry, Submission, Unit
 from reform.models.submissions import APPRAISAL, SELF, SURVEY
-from reform.scoring import UnitResult, evaluate, rank
+from reform.scoring import UnitResult, evaluate, rank, vi_sort_string
 from reform.services.bands import bands_for_block
 from reform.services.framework_cache import parsed_framework
 
@@ -111,6 +111,9 @@ class StoredRow:
     unit_code: str
     unit_name: str
     unit_kind: str
+    # The unit's stored Vietnamese sort key (`vi_sort_string` of its name), so ranking a block
+    # does not work the key out again for every unit.
+    unit_sort_key: str | None
     figures: dict[str, Any]
 
     def value(self, key: str) -> Decimal | None:
@@ -140,6 +143,7 @@ def stored_rows(
             Unit.code,
             Unit.name,
             Unit.kind,
+            Unit.sort_key,
             Submission.area_figures,
         )
         .join(Unit, Submission.unit_id == Unit.id)
@@ -178,17 +182,22 @@ def _computed_figures(campaign: Campaign, rows: list[StoredRow]) -> dict[int, di
 def result_row(rank_: int | None, row: StoredRow) -> dict[str, Any]:
     """One row of the contract document: rank, unit, then the figures in the core's order."""
     out: dict[str, Any] = {"rank": rank_, "unit_code": row.unit_code, "unit_name": row.unit_name}
+    # The JSON comes back as it was written (PostgreSQL's json and SQLite's text keep the key
+    # order), so the areas pass as they are: in the core's order.
     for key in FIGURE_KEYS:
         out[key] = row.figures[key]
-    # Rebuilt in the core's key order, whatever order the database gives the JSON back in.
-    out["areas"] = [{key: area[key] for key in AREA_KEYS} for area in row.figures["areas"]]
     return out
 
 
 def ranked_rows(campaign: Campaign, rows: Iterable[StoredRow]) -> list[dict[str, Any]]:
     """Rows of one block ranked by the core on the published figure, as the document lists them."""
     key = "points" if campaign.framework.result == "points" else "index"
-    ranked = rank(rows, value=lambda row: row.value(key), name=lambda row: row.unit_name)
+    ranked = rank(
+        rows,
+        value=lambda row: row.value(key),
+        name=lambda row: row.unit_name,
+        order=lambda row: row.unit_sort_key or vi_sort_string(row.unit_name),
+    )
     return [result_row(item.rank, item.item) for item in ranked]
 
 
