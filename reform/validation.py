@@ -107,10 +107,11 @@ def text_problem(
     """What makes a text unfit to store, in the user's language, or None when it is fine."""
     if text is None:
         return None
-    if has_control_character(text, MULTILINE_WHITESPACE if multiline else LINE_WHITESPACE):
-        return _("Remove the invisible control characters (such as NUL) from this text.")
+    # Length first: it is cheap, and a text of megabytes need not be read character by character.
     if len(text.strip()) > max_length:
         return _("At most %(n)s characters.", n=format_number(max_length))
+    if has_control_character(text, MULTILINE_WHITESPACE if multiline else LINE_WHITESPACE):
+        return _("Remove the invisible control characters (such as NUL) from this text.")
     return None
 
 
