@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, jsonify, make_response, request
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from reform.extensions import db
 from reform.models import Campaign, ResultsVersion
 from reform.services.access import LIVE, results_access_or_404
-from reform.services.publication import get_version
 from reform.services.results import campaign_results, canonical_json, live_etag
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -27,27 +26,39 @@ def not_found(_error):
 @bp.get("/campaigns/<code>/results")
 def campaign_results_json(code: str) -> Response:
     """The published document (the stored bytes) for anyone; live results for staff only."""
-    latest = (
-        select(func.max(ResultsVersion.version))
+    newest = (
+        select(ResultsVersion.version, ResultsVersion.content_hash)
         .where(ResultsVersion.campaign_id == Campaign.id)
-        .scalar_subquery()
+        .order_by(ResultsVersion.version.desc())
+        .limit(1)
     )
     # One indexed statement answers a poll: the campaign with its change counter (fresh, as the
-    # triggers left it) and the number of its latest published version.
+    # triggers left it) and its latest published version's number and hash, not its payload.
     found = db.session.execute(
-        select(Campaign, latest)
+        select(
+            Campaign,
+            newest.with_only_columns(ResultsVersion.version).scalar_subquery(),
+            newest.with_only_columns(ResultsVersion.content_hash).scalar_subquery(),
+        )
         .where(Campaign.code == code)
         .execution_options(populate_existing=True)
     ).one_or_none()
     if found is None:
         abort(404)
-    campaign, number = found
+    campaign, number, digest = found
     # Unpublished results do not exist for the public or the units (the rule in services.access).
     access = results_access_or_404(current_user, campaign)
-    version = get_version(campaign, number) if number is not None else None
-    if version is not None:
-        response = make_response(version.payload.encode("utf-8"))
-        response.set_etag(version.content_hash)
+    if number is not None:
+        if request.if_none_match.contains(digest):
+            response = Response(status=304)
+        else:
+            payload = db.session.scalar(
+                select(ResultsVersion.payload).where(
+                    ResultsVersion.campaign_id == campaign.id, ResultsVersion.version == number
+                )
+            )
+            response = make_response(payload.encode("utf-8"))
+        response.set_etag(digest)
         response.headers["Cache-Control"] = "no-cache"
     elif access != LIVE:
         abort(404)

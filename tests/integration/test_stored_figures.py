@@ -164,6 +164,26 @@ def test_a_poll_that_finds_nothing_new_costs_one_statement_after_sign_in(
     assert small == large == sign_in_and_one, (small, large, sign_in_and_one)
 
 
+def test_a_poll_of_published_results_reads_the_hash_and_not_the_payload(
+    app, rules_framework, make_unit, client
+):
+    from reform.services.publication import latest_version, publish
+
+    campaign = make_campaign("PUB", [make_unit("SA", "Sở An")], rules_framework)
+    publish(campaign, actor=None, force=True)
+    version = latest_version(campaign_named("PUB"))
+    with Statements() as unknown:
+        assert client.get(URL.format(code="NOPE")).status_code == 404
+    first = client.get(URL.format(code="PUB"))
+    assert first.get_data() == version.payload.encode("utf-8")
+    assert first.headers["ETag"] == f'"{version.content_hash}"'
+    with Statements() as seen:
+        again = client.get(URL.format(code="PUB"), headers={"If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 304
+    assert len(seen.seen) == len(unknown.seen) == 1, seen.seen
+    assert not any("payload" in statement for statement in seen.seen)
+
+
 def test_the_live_document_costs_the_same_statements_for_any_number_of_units(
     app, rules_framework, make_unit, login_as
 ):
