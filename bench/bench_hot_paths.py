@@ -679,6 +679,26 @@ def _coded(sizes: dict[str, int], coding: str) -> int:
     return next(v for k, v in sizes.items() if k.startswith(coding))
 
 
+def code_version() -> str:
+    """The commit measured, and whether the work tree differs from it."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except OSError:
+        return "unknown"
+    return f"{commit or 'unknown'}{' with uncommitted changes' if changed else ''}"
+
+
 def versions() -> str:
     names = ("flask", "werkzeug", "sqlalchemy", "psycopg", "gunicorn", "flask-compress")
     return ", ".join(f"{name} {package_version(name)}" for name in names)
@@ -762,7 +782,8 @@ def main(argv: list[str] | None = None) -> dict:
     )
     print(f"machine      : {machine}")
     print(f"load average : {load_average()} (1, 5, 15 min)")
-    print(f"date         : {time.strftime('%Y-%m-%d %H:%M %Z')}", flush=True)
+    print(f"date         : {time.strftime('%Y-%m-%d %H:%M %Z')}")
+    print(f"code         : {code_version()}", flush=True)
     folder = tempfile.mkdtemp(prefix="bench-hot-paths-")
     instance = os.environ.get("REFORM_INSTANCE_PATH")
     os.environ["REFORM_INSTANCE_PATH"] = folder
@@ -783,6 +804,7 @@ def main(argv: list[str] | None = None) -> dict:
     document = {
         "date": time.strftime("%Y-%m-%d %H:%M %Z"),
         "machine": machine,
+        "code": code_version(),
         "arguments": vars(args),
         "results": results,
     }
