@@ -34,6 +34,15 @@ def open_work(submission_id: int, stages: Iterable[str]) -> SubmissionWork | Non
     """Lock and load a submission with its campaign, unit, block bands and entries of stages."""
     stages = tuple(stages)
     take_write_lock()
+    if db.session.get_bind().dialect.name != "sqlite":
+        # The row lock is its own statement: a statement that waited for a lock still reads
+        # the other tables as they were when it began (PostgreSQL re-reads only the locked
+        # row), so the entries must be read by the next statement, after the wait.
+        found = db.session.scalar(
+            select(Submission.id).where(Submission.id == submission_id).with_for_update()
+        )
+        if found is None:
+            return None
     files = (
         select(func.count())
         .where(
@@ -52,7 +61,6 @@ def open_work(submission_id: int, stages: Iterable[str]) -> SubmissionWork | Non
     )
     # One row per entry (or one row with no entry): the submission's columns repeat, which
     # costs less than a round trip each for the campaign, bands, entries and evidence counts.
-    # FOR UPDATE OF submissions holds only that row (PostgreSQL; SQLite holds its write lock).
     rows = db.session.execute(
         select(Submission, bands, Entry, Criterion.code, files)
         .outerjoin(Entry, and_(Entry.submission_id == Submission.id, Entry.stage.in_(stages)))
@@ -62,7 +70,6 @@ def open_work(submission_id: int, stages: Iterable[str]) -> SubmissionWork | Non
             joinedload(Submission.campaign).joinedload(Campaign.framework),
             joinedload(Submission.unit),
         )
-        .with_for_update(of=Submission)
         .execution_options(populate_existing=True)
     ).all()
     if not rows:
