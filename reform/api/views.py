@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, jsonify, make_response, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from reform.cache import fragment_cache
 from reform.extensions import db
 from reform.models import Campaign, ResultsVersion
 from reform.services.access import LIVE, results_access_or_404
@@ -13,6 +14,9 @@ from reform.services.results import campaign_results, canonical_json, live_etag
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 JSON = "application/json; charset=utf-8"
+# Part of the cache key of a live document: raise it when the document's bytes change shape, so
+# workers of a new release never serve what an older one cached.
+DOCUMENT_FORMAT = 1
 
 
 @bp.errorhandler(404)
@@ -68,8 +72,13 @@ def campaign_results_json(code: str) -> Response:
         if request.if_none_match.contains(tag):
             response = Response(status=304)
         else:
-            document = campaign_results(campaign, published=False)
-            response = make_response(canonical_json(document).encode("utf-8"))
+            # Built once per change and shared by every worker (reform.cache): the tag names
+            # the document's content, so an entry never needs clearing.
+            body = fragment_cache().get_or_render(
+                f"results-api:{DOCUMENT_FORMAT}:{tag}",
+                lambda: canonical_json(campaign_results(campaign, published=False)),
+            )
+            response = make_response(body.encode("utf-8"))
         response.set_etag(tag)
         response.headers["Cache-Control"] = "private, no-cache"
     response.headers["Content-Type"] = JSON
