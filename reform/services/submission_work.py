@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from reform.extensions import db
@@ -34,23 +34,6 @@ def open_work(submission_id: int, stages: Iterable[str]) -> SubmissionWork | Non
     """Lock and load a submission with its campaign, unit, block bands and entries of stages."""
     stages = tuple(stages)
     take_write_lock()
-    if db.session.get_bind().dialect.name != "sqlite":
-        # The row lock is its own statement: a statement that waited for a lock still reads
-        # the other tables as they were when it began (PostgreSQL re-reads only the locked
-        # row), so the entries must be read by the next statement, after the wait.
-        found = db.session.scalar(
-            select(Submission.id).where(Submission.id == submission_id).with_for_update()
-        )
-        if found is None:
-            return None
-    files = (
-        select(func.count())
-        .where(
-            Evidence.submission_id == Entry.submission_id,
-            Evidence.criterion_id == Entry.criterion_id,
-        )
-        .scalar_subquery()
-    )
     bands = (
         select(CampaignBlock.bands)
         .where(
@@ -59,29 +42,45 @@ def open_work(submission_id: int, stages: Iterable[str]) -> SubmissionWork | Non
         )
         .scalar_subquery()
     )
-    # One row per entry (or one row with no entry): the submission's columns repeat, which
-    # costs less than a round trip each for the campaign, bands, entries and evidence counts.
-    rows = db.session.execute(
-        select(Submission, bands, Entry, Criterion.code, files)
-        .outerjoin(Entry, and_(Entry.submission_id == Submission.id, Entry.stage.in_(stages)))
-        .outerjoin(Criterion, Criterion.id == Entry.criterion_id)
+    # The submission with its campaign, framework, unit and block bands: one row. On
+    # PostgreSQL this statement also takes the row lock (FOR UPDATE OF submissions); the
+    # entries are read by the next statement, after any wait for the lock, because a
+    # statement that waited still sees the other tables as they were when it began.
+    head = db.session.execute(
+        select(Submission, bands)
         .where(Submission.id == submission_id)
         .options(
             joinedload(Submission.campaign).joinedload(Campaign.framework),
             joinedload(Submission.unit),
         )
+        .with_for_update(of=Submission)
+        .execution_options(populate_existing=True)
+    ).first()
+    if head is None:
+        return None
+    submission, block_bands = head
+    files = (
+        select(func.count())
+        .where(
+            Evidence.submission_id == Entry.submission_id,
+            Evidence.criterion_id == Entry.criterion_id,
+        )
+        .scalar_subquery()
+    )
+    # The entries as plain rows of their own: joined to the submission they repeated its
+    # large columns (the framework's definition) on every row.
+    rows = db.session.execute(
+        select(Entry, Criterion.code, files)
+        .join(Criterion, Criterion.id == Entry.criterion_id)
+        .where(Entry.submission_id == submission_id, Entry.stage.in_(stages))
         .execution_options(populate_existing=True)
     ).all()
-    if not rows:
-        return None
-    submission = rows[0][0]
     work = SubmissionWork(submission, {stage: {} for stage in stages})
-    for _submission, _bands, entry, code, count in rows:
-        if entry is not None:
-            work.entries[entry.stage][code] = entry
-            if count:
-                work.evidence[entry.criterion_id] = count
-    remember_bands(submission.campaign_id, submission.block_id, rows[0][1])
+    for entry, code, count in rows:
+        work.entries[entry.stage][code] = entry
+        if count:
+            work.evidence[entry.criterion_id] = count
+    remember_bands(submission.campaign_id, submission.block_id, block_bands)
     mark_locked(submission.id)
     return work
 

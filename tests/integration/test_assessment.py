@@ -344,12 +344,10 @@ def test_autosave_query_count_stays_flat(app, login_as, submission):
             per_save.append(len(statements))
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
-    # One unit of work: the sign-in (user and roles), the submission loaded with its campaign,
-    # bands, entries and evidence counts, then the entry, the totals and the audit event. The
-    # same however many criteria are already filled. PostgreSQL takes the row lock in a
-    # statement of its own, so that the entries are read after any wait for it.
-    bound = 6 if db.engine.dialect.name == "postgresql" else 5
-    assert max(per_save) <= bound, per_save
+    # One unit of work: the sign-in (user and roles), the submission locked and loaded with its
+    # campaign, framework, unit and bands, its entries with their evidence counts, then the
+    # entry, the totals and the audit event. The same however many criteria are filled.
+    assert max(per_save) <= 6, per_save
     assert max(per_save) == min(per_save), per_save
 
 
