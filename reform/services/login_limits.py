@@ -63,6 +63,8 @@ def _state() -> _State:
 
 def _run(action):
     """Run action(rate_limiter) on the shared storage, or in memory while that storage fails."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return None  # limits switched off (RATELIMIT_ENABLED=False): nothing is held or counted
     state = _state()
     fallback_enabled = current_app.config.get("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     if time.time() >= state.dead_until or not fallback_enabled:
