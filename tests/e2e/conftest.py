@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 
 import pytest
-from werkzeug.serving import make_server
+from live import live_server as serve
 
 CHROMIUM = os.environ.get("REFORM_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -35,15 +34,8 @@ def _chromium_missing() -> str | None:
 @pytest.fixture
 def live_server(make_app) -> Iterator[str]:
     """The application served on a free local port, with CSRF on as in production."""
-    app = make_app(WTF_CSRF_ENABLED=True)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+    with serve(make_app(WTF_CSRF_ENABLED=True)) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
