@@ -33,6 +33,9 @@ class Config:
     # If Redis is down, count in memory rather than refuse every sign-in.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
+    # Stated here: otherwise Flask-Limiter takes the value the previous app in this process had,
+    # so one app built with the limits off would switch them off for every later one.
+    RATELIMIT_ENABLED = True
     # Failed sign-ins allowed for one username from one address; then that username waits there
     # (without its password being checked) until the window ends.
     LOGIN_ACCOUNT_RATE_LIMIT = "5 per minute"

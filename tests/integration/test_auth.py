@@ -332,3 +332,13 @@ def test_sign_in_works_with_the_limits_switched_off(make_app, users):
     client = app.test_client()
     assert login(client, "officer", "wrong password").status_code == 422  # refused, no 500
     assert login(client, "officer").status_code == 303
+
+
+def test_limits_switched_off_in_one_app_stay_on_in_the_next(make_app, users):
+    make_app(RATELIMIT_ENABLED=False)
+    app = make_app(LOGIN_ACCOUNT_RATE_LIMIT="1 per minute")
+    c = app.test_client()
+    c.post("/login", data={"username": "x", "password": "nope-nope"})
+    held = c.post("/login", data={"username": "x", "password": "nope-nope"})
+    assert app.config["RATELIMIT_ENABLED"] is True
+    assert held.status_code == 429
