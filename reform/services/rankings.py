@@ -25,6 +25,7 @@ from reform.models import (
 from reform.scoring import rank, round2, vi_fold, vi_sort_string
 from reform.services import history
 from reform.services.publication import document_of, latest_version
+from reform.services.results import complete_row
 
 LIVE = "live"
 PUBLISHED = "published"
@@ -151,6 +152,7 @@ def _stored_rows(campaign: Campaign, block_id: int | None = None) -> dict[int | 
             Submission.max_points,
             Submission.index,
             Submission.band,
+            Submission.area_figures,
         )
         .join(Unit, Submission.unit_id == Unit.id)
         .where(Submission.campaign_id == campaign.id)
@@ -164,28 +166,44 @@ def _stored_rows(campaign: Campaign, block_id: int | None = None) -> dict[int | 
     return grouped
 
 
+def _figure(r, key: str) -> Decimal | None:
+    """A figure of a stored row as the results document shows it.
+
+    The stored results row (2-place strings from the core) is the figure the API and the
+    exports publish; rounding the 4-place total again can differ by a cent (3.6550 → 3.66
+    where the exact 3.65497… is published as 3.65). Rows without one use the totals."""
+    if complete_row(r.area_figures):
+        text = r.area_figures[key]
+        return None if text is None else Decimal(text)
+    value = getattr(r, key)
+    if value is None and key in ("self_points", "survey_points", "points", "max_points"):
+        value = 0
+    return _two(value)
+
+
 def _ranked(members: list, by_points: bool) -> list:
     """A block's stored rows ranked by the core, ties in the stored Vietnamese name order."""
+    key = "points" if by_points else "index"
     return rank(
         members,
-        value=(lambda r: r.points or 0) if by_points else (lambda r: r.index),
+        value=lambda r: _figure(r, key),
         order=lambda r: r.sort_key or vi_sort_string(r.name),
     )
 
 
 def _row(item) -> RankingRow:
-    """A ranked stored row as the page shows it (figures rounded as published)."""
+    """A ranked stored row as the page shows it (the figures the results document shows)."""
     r = item.item
     return RankingRow(
         rank=item.rank,
         unit=RankedUnit(r.code, r.name, r.kind, r.sort_key or vi_sort_string(r.name)),
-        self_points=_two(r.self_points or 0),
-        appraised_points=_two(r.appraised_points),
-        survey_points=_two(r.survey_points or 0),
-        points=_two(r.points or 0),
-        max_points=_two(r.max_points or 0),
-        index=_two(r.index),
-        band=r.band,
+        self_points=_figure(r, "self_points"),
+        appraised_points=_figure(r, "appraised_points"),
+        survey_points=_figure(r, "survey_points"),
+        points=_figure(r, "points"),
+        max_points=_figure(r, "max_points"),
+        index=_figure(r, "index"),
+        band=r.band if not complete_row(r.area_figures) else r.area_figures["band"],
     )
 
 

@@ -122,7 +122,7 @@ class StoredRow:
         return None if text is None else Decimal(text)
 
 
-def _complete(figures: dict | None) -> bool:
+def complete_row(figures: dict | None) -> bool:
     """Whether stored figures hold every key of a row (older rows, or none yet, are computed)."""
     return isinstance(figures, dict) and all(key in figures for key in FIGURE_KEYS)
 
@@ -152,7 +152,7 @@ def stored_rows(
     if where is not None:
         query = query.where(where)
     rows = [StoredRow(*row) for row in db.session.execute(query)]
-    missing = [row for row in rows if rescore or not _complete(row.figures)]
+    missing = [row for row in rows if rescore or not complete_row(row.figures)]
     if not missing:
         return rows
     computed = _computed_figures(campaign, missing)

@@ -498,9 +498,13 @@ def test_a_figure_on_a_rounding_edge_is_published_as_the_core_rounds_it(
     reread()
     stored = db.session.scalar(select(Submission))
     assert str(stored.index) == "3.6550"  # rounding this again would give 3.66
-    document = login_as("leader").get(URL.format(code="EDGE")).get_json()
+    leader = login_as("leader")
+    document = leader.get(URL.format(code="EDGE")).get_json()
     assert document["blocks"][0]["results"][0]["index"] == "3.65"
     assert document == documents_agree("EDGE")
+    # The ranking page shows the same figure as the API, not the column rounded again.
+    page = leader.get("/rankings/EDGE").get_data(as_text=True)
+    assert "3,65" in page and "3,66" not in page
 
 
 SURVEY_NA_FRAMEWORK = """\
