@@ -443,9 +443,9 @@ RULE_MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "Mức điểm thứ {position}: số điểm (points) {points} phải nằm trong khoảng từ 0 đến "
         "điểm tối đa của tiêu chí.",
     ),
-    "tiers_not_increasing": (
-        "tiers must be listed with strictly increasing min",
-        "Các mức điểm phải được liệt kê theo ngưỡng (min) tăng dần, không có ngưỡng trùng nhau.",
+    "tiers_duplicate_min": (
+        "two tiers have the same min {min}",
+        "Hai mức điểm có cùng ngưỡng (min) {min}; mỗi ngưỡng chỉ được khai báo một lần.",
     ),
     "step_not_positive": (
         "step must be a number > 0, got {value}",
@@ -569,7 +569,11 @@ def checked_figure(
 def _parse_tiers(
     raw: Any, max_points: Decimal | None, low: Decimal, high: Decimal | None, report: Report
 ) -> tuple[Tier, ...]:
-    """Read a tier list: min within [low, high], points within [0, max], min strictly increasing."""
+    """Read a tier list in any order: min within [low, high], points within [0, max], no min twice.
+
+    Official annexes list tiers from the highest down ("100%: 4 điểm; từ 90%: 3 điểm"), so the
+    file may too; the rule keeps them sorted by min, which is how it scores and exports them.
+    """
     if not isinstance(raw, list) or not raw:
         report("tiers_empty")
         return ()
@@ -610,9 +614,10 @@ def _parse_tiers(
             ok = False
         if minimum is not None and points is not None:
             tiers.append(Tier(minimum, points))
+    tiers.sort(key=lambda tier: tier.min)
     for before, after in zip(tiers, tiers[1:], strict=False):
-        if after.min <= before.min:
-            report("tiers_not_increasing")
+        if after.min == before.min:
+            report("tiers_duplicate_min", min=after.min)
             ok = False
             break
     return tuple(tiers) if ok else ()

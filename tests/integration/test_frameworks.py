@@ -243,3 +243,45 @@ def test_deleting_a_version_keeps_its_copies(app):
     db.session.rollback()
     kept = service.get_version("TEST-FW", 2)
     assert kept is not None and kept.id == copy.id and kept.based_on_id is None
+
+
+ANNEX_TIERS = """\
+code: TIERS-FW
+version: 1
+name: "Mức điểm theo phụ lục"
+kind: reform
+result: percent
+bands: [{min: 0, label: "D"}]
+criteria:
+  - code: "1"
+    name: "Tỷ lệ hồ sơ đúng hạn"
+    max: 4
+    rule:
+      type: ratio
+      mode: tiers
+      zero_denominator: full
+      tiers: [{min: 100, points: 4}, {min: 90, points: 3}, {min: 80, points: 2}]
+  - code: "2"
+    name: "Số sáng kiến"
+    max: 2
+    rule: {type: number, tiers: [{min: 10, points: 2}, {min: 5, points: 1}]}
+"""
+
+
+def test_tiers_written_from_the_highest_down_import_and_export_lowest_first(login_as, app):
+    c = login_as("secretariat")
+    r = c.post("/frameworks/import", data={"content": ANNEX_TIERS, "confirm": "1"})
+    assert r.status_code == 303, r.get_data(as_text=True)
+    exported = yaml.safe_load(
+        c.get(f"/frameworks/{service.get_version('TIERS-FW', 1).id}/export").get_data(as_text=True)
+    )
+    assert [t["min"] for t in exported["criteria"][0]["rule"]["tiers"]] == [80, 90, 100]
+    assert [t["min"] for t in exported["criteria"][1]["rule"]["tiers"]] == [5, 10]
+
+
+def test_a_tier_written_twice_is_refused_by_its_criterion(login_as, app):
+    twice = ANNEX_TIERS.replace("{min: 80, points: 2}", "{min: 90, points: 2}")
+    r = login_as("secretariat").post("/frameworks/import", data={"content": twice, "confirm": "1"})
+    assert r.status_code == 422 and _count(Framework) == 0
+    html = r.get_data(as_text=True)
+    assert "Hai mức điểm có cùng ngưỡng (min) 90" in html

@@ -300,8 +300,11 @@ class TestRules:
             ([{"min": -1, "points": 1}], "must lie in [0, 100]"),
             ([{"min": 50, "points": 3}], "points 3 must lie in [0, max]"),
             ([{"min": 50, "points": -1}], "must lie in [0, max]"),
-            ([{"min": 80, "points": 1}, {"min": 80, "points": 2}], "strictly increasing"),
-            ([{"min": 90, "points": 1}, {"min": 80, "points": 2}], "strictly increasing"),
+            ([{"min": 80, "points": 1}, {"min": 80, "points": 2}], "same min 80"),
+            (
+                [{"min": 90, "points": 1}, {"min": 80, "points": 0}, {"min": 90, "points": 2}],
+                "same min",
+            ),
             ([{"min": "x", "points": 1}], "min must be a number"),
             ([{"min": 1}], "points must be a number"),
             ([{"min": 1, "points": 1, "max": 2}], "unknown keys: max"),
@@ -318,11 +321,30 @@ class TestRules:
             (None, "tiers must be a non-empty list"),
             ([{"min": -1, "points": 1}], "must lie in ≥ 0"),
             ([{"min": 5, "points": 3}], "must lie in [0, max]"),
-            ([{"min": 5, "points": 1}, {"min": 2, "points": 2}], "strictly increasing"),
+            (
+                [{"min": 5, "points": 1}, {"min": 2, "points": 2}, {"min": 5, "points": 0}],
+                "same min 5",
+            ),
         ],
     )
     def test_number_tiers(self, tiers: Any, fragment: str) -> None:
         assert_problem(with_rule({"type": "number", "tiers": tiers}), "1.1", fragment)
+
+    def test_tiers_listed_from_the_highest_down_as_annexes_do(self) -> None:
+        # "100%: 4 điểm; từ 90%: 3 điểm; từ 80%: 2 điểm" as the official annex writes it.
+        downwards = [{"min": 100, "points": 4}, {"min": 90, "points": 3}, {"min": 80, "points": 2}]
+        ratio = {"type": "ratio", "mode": "tiers", "zero_denominator": "zero", "tiers": downwards}
+        number = {"type": "number", "tiers": [{"min": 10, "points": 2}, {"min": 5, "points": 1}]}
+        framework = build([leaf("1", 4, ratio), leaf("2", 2, number)])
+        by_ratio, by_number = (c.rule for c in framework.criteria)
+        assert [t.min for t in by_ratio.tiers] == [80, 90, 100]  # type: ignore[union-attr]
+        assert by_ratio.points(by_ratio.parse("19/20")) == 3
+        assert by_ratio.points(by_ratio.parse("20/20")) == 4
+        assert by_ratio.points(by_ratio.parse("15/20")) == 0
+        assert [by_number.points(by_number.parse(v)) for v in ("4", "7", "12")] == [0, 1, 2]
+        # Exported as scored: lowest first.
+        exported = framework_to_dict(framework)["criteria"][0]["rule"]["tiers"]
+        assert [t["min"] for t in exported] == [80, 90, 100]
 
     def test_number_tiers_above_100_allowed(self) -> None:
         framework = build([leaf("1", 2, {"type": "number", "tiers": [{"min": 500, "points": 2}]})])

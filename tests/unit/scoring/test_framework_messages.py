@@ -130,10 +130,10 @@ BROKEN: dict[str, tuple[Any, str | None, str]] = {
         "1.1",
         "tier_points_out_of_range",
     ),
-    "tiers downwards": (
-        _tiers([{"min": 90, "points": 1}, {"min": 80, "points": 2}]),
+    "tiers twice": (
+        _tiers([{"min": 90, "points": 1}, {"min": 80, "points": 0.5}, {"min": 90, "points": 2}]),
         "1.1",
-        "tiers_not_increasing",
+        "tiers_duplicate_min",
     ),
     "step": (with_rule({"type": "manual", "step": -0.25}), "1.1", "step_not_positive"),
     "max off step": (with_rule({"type": "manual", "step": 0.75}, 1.1), "1.1", "max_off_step"),

@@ -76,6 +76,25 @@ def test_number_tiers_monotone(data: st.DataObject, a: int, b: int) -> None:
 
 
 @FAST
+@given(st.data(), st.randoms(use_true_random=False))
+def test_tiers_score_alike_in_any_listed_order(
+    data: st.DataObject, generator: random.Random
+) -> None:
+    # Official annexes list tiers from the highest down; a file may keep their order.
+    rule_map, maximum = data.draw(rule_and_max(("ratio", "number")))
+    assume(rule_map.get("tiers"))
+    listed = dict(rule_map, tiers=list(rule_map["tiers"]))
+    generator.shuffle(listed["tiers"])
+    if data.draw(st.booleans()):
+        listed["tiers"].sort(key=lambda tier: -Decimal(str(tier["min"])))
+    sorted_rule = single_rule(rule_map, maximum)
+    listed_rule = single_rule(listed, maximum)
+    assert listed_rule == sorted_rule
+    raw = data.draw(valid_raw(rule_map, maximum))
+    assert listed_rule.points(listed_rule.parse(raw)) == sorted_rule.points(sorted_rule.parse(raw))
+
+
+@FAST
 @given(st.data(), st.integers(0, 100), st.integers(0, 100))
 def test_deduction_never_rises_and_never_below_zero(data: st.DataObject, a: int, b: int) -> None:
     rule_map, maximum = data.draw(rule_and_max(("deduction",)))
