@@ -73,11 +73,14 @@ class RankingRow:
 
     @property
     def direction(self) -> str:
-        """Where the unit moved: "up", "down", "same", or "none" without a previous figure."""
-        moved = self.places if self.places is not None else self.change
-        if moved is None:
+        """Which way the figure moved: "up", "down", "same", or "none" without one to compare.
+
+        The arrow and its colour follow the figure, never the places: a unit can gain points and
+        still lose a place, and the places are said in words beside the arrow.
+        """
+        if self.change is None:
             return "none"
-        return "up" if moved > 0 else "down" if moved < 0 else "same"
+        return "up" if self.change > 0 else "down" if self.change < 0 else "same"
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,7 +74,7 @@ def test_leader_sees_an_appraisal_change_without_reloading(browser, live_server,
     try:
         sign_in(leader, live_server, "leader")
         leader.goto(f"{live_server}/rankings/PAR-TEST")
-        expect(leader.get_by_text("Giá trị trực tiếp — chưa công bố").first).to_be_visible()
+        expect(leader.get_by_text("Số liệu tạm tính — chưa công bố").first).to_be_visible()
         leader.evaluate("window.__marker = 'still here'")
         own = leader.locator('tr[data-unit="STP"]')
         expect(own.locator("td.rank")).to_have_text("2")

@@ -253,7 +253,7 @@ def test_losing_criteria_by_hand(heat_campaign, login_as):
 
 def test_vietnamese_page_uses_decimal_commas(heat_campaign, login_as):
     html = login_as("leader").get("/rankings/HEAT-25/heatmap").get_data(as_text=True)
-    assert "Giá trị trực tiếp — chưa công bố" in html
+    assert "Số liệu tạm tính — chưa công bố" in html
     assert heat_rows(html)["SB"]["cells"]["index"][0] == "56,25"
     assert losing_rows(html, "SBN")[0][2:4] == ("3,50", "1,17")
 

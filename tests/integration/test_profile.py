@@ -287,7 +287,7 @@ def test_history_shows_on_the_chart_and_the_table(profiled, login_as):
     assert "Chỉ số" in title and "Sở An" in title
     desc = chart.find(f"{SVG}desc").text
     assert "2023: 70,50" in desc and "2024: 74,25" in desc
-    assert re.search(r"2025: 76,32 \((live|trực tiếp)\)", desc)
+    assert re.search(r"2025: 76,32 \((live|tạm tính)\)", desc)
     circles = list(chart.iter(f"{SVG}circle"))
     assert len(circles) == 3
     # The live point is hollow; the imported ones are filled.

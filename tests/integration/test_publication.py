@@ -283,7 +283,7 @@ def test_staff_pages_say_whether_values_are_live_or_published(login_as, ranked):
 
     c = login_as("secretariat")
     before = c.get("/campaigns/PAR-RANK/survey").get_data(as_text=True)
-    assert "Giá trị hiện hành, chưa công bố" in before
+    assert "Số liệu tạm tính, chưa công bố" in before
     publish(ranked, actor=None)
     after = c.get("/campaigns/PAR-RANK/survey").get_data(as_text=True)
     assert "Kết quả đã công bố, phiên bản 1" in after

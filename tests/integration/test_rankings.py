@@ -150,6 +150,38 @@ def page_rows(html: str) -> dict[str, dict[str, str]]:
     return rows
 
 
+CHANGE_RE = re.compile(
+    r'<tr data-unit="(?P<code>[^"]+)">.*?'
+    r'<td class="change change-(?P<way>\w+)"[^>]*>(?P<v>.*?)</td>',
+    re.S,
+)
+HIDDEN_RE = re.compile(r'<span class="visually-hidden">(.*?)</span>', re.S)
+
+
+def _text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split()).replace(" ,", ",")
+
+
+def change_cells(html: str) -> dict[str, tuple[str, str]]:
+    """Each row's change cell: the direction its arrow and colour take, and its visible text."""
+    out = {}
+    for match in CHANGE_RE.finditer(html):
+        shown = HIDDEN_RE.sub("", match.group("v"))
+        out[match.group("code")] = (match.group("way"), _text(shown))
+    return out
+
+
+def spoken_changes(html: str) -> dict[str, str]:
+    """What a screen reader reads in each change cell: the visible part is hidden from it."""
+    out = {}
+    for match in CHANGE_RE.finditer(html):
+        cell = match.group("v")
+        assert 'class="arrow"' not in cell or 'aria-hidden="true"' in cell
+        spoken = HIDDEN_RE.search(cell)
+        out[match.group("code")] = _text(spoken.group(1) if spoken else cell)
+    return out
+
+
 def block_rows(client, url: str, document: dict) -> dict[str, dict[str, str]]:
     """The rows of every block's page (the page shows one block at a time)."""
     rows: dict[str, dict[str, str]] = {}
@@ -183,7 +215,7 @@ def test_live_page_equals_api_and_results_document(live_campaign, login_as):
     page = c.get("/rankings/PAR-LIVE")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "Giá trị trực tiếp — chưa công bố" in html
+    assert "Số liệu tạm tính — chưa công bố" in html
     document = campaign_results(live_campaign, published=False)
     api = c.get("/api/v1/campaigns/PAR-LIVE/results").get_json()
     assert api == document
@@ -211,7 +243,7 @@ def test_published_page_equals_published_payload(published_campaign, login_as):
     api = c.get("/api/v1/campaigns/PAR-LIVE/results")
     assert api.get_data() == version.payload.encode("utf-8")
     live = c.get("/rankings/PAR-LIVE").get_data(as_text=True)
-    assert 'hx-trigger="every 5s"' in live and "Giá trị trực tiếp — chưa công bố" in live
+    assert 'hx-trigger="every 5s"' in live and "Số liệu tạm tính — chưa công bố" in live
 
 
 def test_service_ranks_ties_in_vietnamese_order(live_campaign):
@@ -242,15 +274,46 @@ def test_change_against_the_previous_year(live_campaign, login_as):
     assert rows["SCT"].places == -2 and rows["SCT"].change == Decimal("-0.16")
     assert rows["SDL"].places is None and rows["SDL"].change is None
     html = login_as("leader").get("/rankings/PAR-LIVE?block=SBN").get_data(as_text=True)
-    cells = {code: cells["Thay đổi"] for code, cells in page_rows(html).items()}
-    assert cells["SDT"] == "▲ +1,00 điểm % tăng 1 bậc"
-    assert cells["SA"] == "▬ +2,11 điểm % giữ nguyên"
-    assert cells["SCT"] == "▼ -0,16 điểm % giảm 2 bậc"
-    assert cells["SDL"] == "chưa có số liệu năm trước"
+    cells = change_cells(html)
+    assert cells["SDT"] == ("up", "▲ +1,00 điểm phần trăm, tăng 1 bậc")
+    # Sở An gained points and kept its place: the arrow says it gained.
+    assert cells["SA"] == ("up", "▲ +2,11 điểm phần trăm, giữ nguyên hạng")
+    assert cells["SCT"] == ("down", "▼ -0,16 điểm phần trăm, giảm 2 bậc")
+    assert cells["SDL"] == ("none", "chưa có số liệu năm trước")
     assert "so với năm 2024" in html
     # Sorting by change: the biggest gain first, units without a figure last.
     order = [r.unit.code for r in ranking(live_campaign, sort="change")[1].rows]
     assert order == ["SA", "SDT", "SCT", "SDL"]
+
+
+def test_the_arrow_follows_the_points_and_the_places_are_said_in_words(live_campaign, login_as):
+    from reform.services.history import import_history as store
+
+    # Now 92.11 (1st), 89.47 (2nd), 89.47 (2nd), 86.84 (4th). Sở Dân tộc gained 0.51 points yet
+    # lost a place; Sở An lost 0.49 yet gained one; the other two kept their figure.
+    past = (
+        "year,unit_code,points,index,rank\n"
+        "2024,SA,,92.60,2\n2024,SDT,,88.96,1\n2024,SDL,,89.47,2\n2024,SCT,,86.84,3\n"
+    )
+    assert store(past.encode(), framework_code="RULES", filename="2024.csv").ok
+    leader = login_as("leader")
+    html = leader.get("/rankings/PAR-LIVE?block=SBN").get_data(as_text=True)
+    assert change_cells(html) == {
+        "SDT": ("up", "▲ +0,51 điểm phần trăm, giảm 1 bậc"),
+        "SA": ("down", "▼ -0,49 điểm phần trăm, tăng 1 bậc"),
+        "SDL": ("same", "▬ 0,00 điểm phần trăm, giữ nguyên hạng"),
+        "SCT": ("same", "▬ 0,00 điểm phần trăm, giảm 1 bậc"),
+    }
+    assert spoken_changes(html) == {
+        "SDT": "chỉ số tăng 0,51 điểm phần trăm, giảm 1 bậc",
+        "SA": "chỉ số giảm 0,49 điểm phần trăm, tăng 1 bậc",
+        "SDL": "chỉ số không đổi, giữ nguyên hạng",
+        "SCT": "chỉ số không đổi, giảm 1 bậc",
+    }
+    leader.set_cookie("reform_lang", "en")
+    html = leader.get("/rankings/PAR-LIVE?block=SBN").get_data(as_text=True)
+    assert change_cells(html)["SDT"] == ("up", "▲ +0.51 pp, down 1 place")
+    assert spoken_changes(html)["SA"] == "index down by 0.49 percentage points, up 1 place"
 
 
 def test_filters_keep_the_block_ranks(live_campaign, login_as):
@@ -416,7 +479,7 @@ def test_rankings_need_sign_in_and_a_campaign(live_campaign, client, login_as):
     assert leader.get("/rankings/NOPE/live").status_code == 404
     # Asking for the published view before publication shows the live values, labelled so.
     html = leader.get("/rankings/PAR-LIVE?view=published").get_data(as_text=True)
-    assert "Giá trị trực tiếp — chưa công bố" in html and "Kết quả đã công bố" not in html
+    assert "Số liệu tạm tính — chưa công bố" in html and "Kết quả đã công bố" not in html
 
 
 def test_leader_home_and_menu_link_the_rankings(live_campaign, login_as):

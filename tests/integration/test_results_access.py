@@ -198,7 +198,7 @@ def test_after_publication_the_unit_reads_the_published_version_only(app, login_
             assert published in html and live not in html, (url, who)
         # No way to the live figures: no tab, and asking for them gives the published ones.
         profile = c.get(f"/rankings/{CODE}/units/STP?view=live").get_data(as_text=True)
-        assert "Giá trị trực tiếp" not in profile
+        assert "Số liệu tạm tính" not in profile
         assert published in profile and live not in profile
     # Staff keep the live figures beside the published ones.
     leader = login_as("leader").get(f"/rankings/{CODE}/units/STP").get_data(as_text=True)

@@ -71,7 +71,7 @@ def test_the_grid_has_a_field_per_unit_and_survey_criterion(login_as, campaign):
     # Only survey criteria: nothing for the self-scored ones.
     assert f'name="s-{own.id}-1.3"' not in html
     # Live values, clearly not the published ones.
-    assert "Giá trị hiện hành, chưa công bố" in html
+    assert "Số liệu tạm tính, chưa công bố" in html
 
 
 def test_values_save_with_a_decimal_comma_and_are_audited(login_as, campaign, users):
