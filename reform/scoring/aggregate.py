@@ -53,6 +53,14 @@ class Scorecard:
     survey_points: Decimal
     bonus_points: Decimal
     penalty_points: Decimal
+    # The same figures over what a unit scores itself: survey criteria left out of the points
+    # and of the max, as if they did not apply. A self-assessment holds no survey value, so its
+    # index against the whole max would count the survey points as lost (65,45% for a ward
+    # that scored every point it could).
+    self_points: Decimal = ZERO
+    self_max_points: Decimal = ZERO
+    self_index: Decimal | None = None
+    self_band: str | None = None
     missing: tuple[str, ...] = field(default=())
 
     def node(self, code: str) -> NodeScore:
@@ -68,7 +76,16 @@ class Scorecard:
 class _Run:
     """State of one scoring pass over the tree."""
 
-    __slots__ = ("unit_kind", "values", "nodes", "survey", "missing", "survey_codes")
+    __slots__ = (
+        "unit_kind",
+        "values",
+        "nodes",
+        "survey",
+        "missing",
+        "survey_codes",
+        "scorable",
+        "last_scorable",
+    )
 
     def __init__(self, unit_kind: str, values: Mapping[str, RawOrValue], survey: frozenset[str]):
         self.unit_kind = unit_kind
@@ -77,6 +94,9 @@ class _Run:
         self.survey = ZERO
         self.missing: list[str] = []
         self.survey_codes = survey
+        # Points and max of each node with survey criteria left out; absent: nothing scorable.
+        self.scorable: dict[str, tuple[Decimal, Decimal]] = {}
+        self.last_scorable: tuple[Decimal, Decimal] | None = None
 
     def out(self, node: Node) -> NodeScore:
         """Mark a node and its whole subtree not applicable."""
@@ -119,11 +139,15 @@ class _Run:
                 result = NodeScore(node.code, points, node.max, True)  # type: ignore[arg-type]
                 if node.code in self.survey_codes:
                     self.survey += points  # type: ignore[operator]
+            if node.code not in self.survey_codes:
+                self.scorable[node.code] = (result.points, result.max)
             self.nodes[node.code] = result
             return result
         points, maximum, _, _, applicable = self.combine(node.children, node.max)
         if not applicable:
             return self.out(node)
+        if self.last_scorable is not None:
+            self.scorable[node.code] = self.last_scorable
         result = NodeScore(node.code, points, maximum, True)
         self.nodes[node.code] = result
         return result
@@ -131,29 +155,46 @@ class _Run:
     def combine(
         self, children: Iterable[Node], cap: Decimal | None
     ) -> tuple[Decimal, Decimal, Decimal, Decimal, bool]:
-        """Points, applicable max, bonus and penalty of a set of siblings under an optional cap."""
+        """Points, applicable max, bonus and penalty of a set of siblings under an optional cap.
+
+        The same sum with survey criteria left out is kept in `last_scorable` (None when no
+        sibling has anything a unit scores itself), so one pass gives both.
+        """
         gained = ZERO
         maximum = ZERO
         bonus = ZERO
         penalty = ZERO
         applicable = False
+        own_gained = own_max = own_bonus = own_penalty = ZERO
+        own_applicable = False
         for child in children:
             scored = self.score(child)
             if not scored.applicable:
                 continue
             applicable = True
+            own = self.scorable.get(child.code)
+            own_applicable = own_applicable or own is not None
+            own_points, own_most = own or (ZERO, ZERO)
             if child.penalty:
                 penalty += scored.points
+                own_penalty += own_points
             elif child.bonus:
                 bonus += scored.points
+                own_bonus += own_points
             else:
                 gained += scored.points
                 maximum += scored.max
+                own_gained += own_points
+                own_max += own_most
         points = gained + bonus - penalty
+        own_total = own_gained + own_bonus - own_penalty
         if cap is not None:
             points = min(points, cap)
             maximum = min(maximum, cap)
+            own_total = min(own_total, cap)
+            own_max = min(own_max, cap)
         # A penalty never takes a node (or the total) below 0.
+        self.last_scorable = (max(own_total, ZERO), own_max) if own_applicable else None
         return max(points, ZERO), maximum, bonus, penalty, applicable
 
 
@@ -186,22 +227,29 @@ def score(
     run = _Run(unit_kind, values, framework.survey_codes)
     with _localcontext(CONTEXT):
         points, maximum, bonus, penalty, _ = run.combine(framework.criteria, None)
+        self_points, self_max = run.last_scorable or (ZERO, ZERO)
+        self_index = _index(framework, self_points, self_max)
         areas = tuple(
             _area(framework, run.nodes[node.code])
             for node in framework.criteria
             if not (node.bonus or node.penalty)
         )
         index = _index(framework, points, maximum)
+    thresholds = framework.bands if bands is None else bands
     return Scorecard(
         points=points,
         max_points=maximum,
         index=index,
-        band=band_for(index, framework.bands if bands is None else bands),
+        band=band_for(index, thresholds),
         areas=areas,
         nodes=run.nodes,
         survey_points=run.survey,
         bonus_points=bonus,
         penalty_points=penalty,
+        self_points=self_points,
+        self_max_points=self_max,
+        self_index=self_index,
+        self_band=band_for(self_index, thresholds),
         missing=tuple(run.missing),
     )
 

@@ -208,8 +208,9 @@ def refresh_totals(
     counts = evidence_counts(submission) if counts is None else counts
     submission.self_points = card.points
     submission.max_points = card.max_points
-    submission.self_index = card.index
-    submission.self_band = card.band
+    # Against what the unit can score itself: survey points are not its to win or lose.
+    submission.self_index = card.self_index
+    submission.self_band = card.self_band
     submission.applicable_count = len(leaves)
     submission.filled_count = sum(
         1 for n in leaves if n.code in entries and entries[n.code].value is not None

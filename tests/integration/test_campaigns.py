@@ -441,14 +441,14 @@ def test_bad_dates_in_settings_change_nothing(login_as, campaign):
 
 
 def _fill_to_73_percent(submission, officer) -> None:
-    """14 of 19 points: 73.68 %, band C with the framework's bands."""
+    """11 of the 15 points the unit scores itself: 73.33 %, band C with the framework's bands."""
     for code, value in (
         ("1.1", "Đúng hạn"),
         ("1.2", "yes"),
-        ("1.3", "2"),
+        ("1.3", "1"),
         ("2.1", "10/10"),
         ("2.2", "2/4"),
-        ("2.3", "5"),
+        ("2.3", "0"),
         ("2.4", "0"),
     ):
         save_self_entry(
@@ -467,7 +467,7 @@ def test_block_bands_override_the_framework_and_empty_restores_them(
 ):
     _fill_to_73_percent(submission, users["officer"])
     s = submission_of(campaign, units["own"])
-    assert s.self_band == "C" and round(s.self_index, 2) == Decimal("73.68")
+    assert s.self_band == "C" and round(s.self_index, 2) == Decimal("73.33")
     block = units["own"].block_id
     c = login_as("secretariat")
 
@@ -480,9 +480,9 @@ def test_block_bands_override_the_framework_and_empty_restores_them(
     # The settings page shows the block's own bands back.
     page = c.get("/campaigns/PAR-TEST/settings").get_data(as_text=True)
     assert 'value="A: 95; B: 85; D: 0"' in page
-    # The next save by the officer stores the block's band.
+    # The next save by the officer stores the block's band (12 of 15: 80 %).
     save_self_entry(
-        s, "2.3", value="4", note=None, explanation=None, base_version=1, actor=users["officer"]
+        s, "2.3", value="1", note=None, explanation=None, base_version=1, actor=users["officer"]
     )
     assert submission_of(campaign, units["own"]).self_band == "D"
 
@@ -490,7 +490,7 @@ def test_block_bands_override_the_framework_and_empty_restores_them(
     assert r.status_code == 303
     s = submission_of(campaign, units["own"])
     refresh_totals(s)
-    assert s.self_band == "C"
+    assert s.self_band == "B"  # 80 % under the framework's bands again
     reread()
     cb = db.session.scalar(select(CampaignBlock).where(CampaignBlock.campaign_id == campaign.id))
     assert cb.bands is None
@@ -530,7 +530,7 @@ def test_new_block_bands_show_on_the_overview_at_once(login_as, users, units, ca
     r = c.post(f"/campaigns/PAR-TEST/blocks/{block}/bands", data={"bands": "A: 95; B: 85; D: 0"})
     assert r.status_code == 303
     row = participant_rows(c.get("/campaigns/PAR-TEST").get_data(as_text=True))["Sở Tư pháp"]
-    assert "73,68% · D" in row or "73.68% · D" in row
+    assert "73,33% · D" in row or "73.33% · D" in row
     assert submission_of(campaign, units["own"]).self_band == "D"
 
 

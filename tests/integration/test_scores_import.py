@@ -106,10 +106,11 @@ def test_a_good_file_sets_values_points_and_totals(runner, tmp_path, users, camp
     assert entries["1.1"].note == "Kế hoạch ban hành ngày 20/01"
     assert entries["2.4"].note == "Ba lần trễ hạn"
     assert all(e.version == 1 for e in entries.values())
-    # 8 points of 17 applicable (19 less the 2 of 2.2): 47.06 %, band D.
+    # 8 points of 17 applicable (19 less the 2 of 2.2); the self index is against the 13 the
+    # unit scores itself (the 4 survey points left out): 61.54 %, band D.
     assert stp.self_points == Decimal("8")
     assert stp.max_points == Decimal("17")
-    assert round(stp.self_index, 2) == Decimal("47.06")
+    assert round(stp.self_index, 2) == Decimal("61.54")
     assert stp.self_band == "D"
     assert (stp.filled_count, stp.applicable_count) == (6, 6)
 
@@ -373,8 +374,8 @@ def _officer(username: str):
 def test_recompute_check_finds_no_drift_after_normal_saves(runner, tmp_path, ward_submission):
     _normal_saves(runner, tmp_path, ward_submission, "PAR-PHUONG", _officer("ward_officer"))
     ward = unit_submission(ward_submission.campaign, "P-A")
-    # 2 + 2 + 1.25 + 0.5 + 1 + 1.5 = 8.25 of 20.
-    assert (ward.self_points, ward.self_index) == (Decimal("8.25"), Decimal("41.25"))
+    # 2 + 2 + 1.25 + 0.5 + 1 + 1.5 = 8.25 of the 16 a ward scores itself (20 less 4 survey).
+    assert (ward.self_points, ward.self_index) == (Decimal("8.25"), Decimal("51.5625"))
     result = recompute(runner, "PAR-PHUONG", "--check")
     assert result.exit_code == 0, result.output
     assert "No drift" in result.output
