@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -10,6 +11,8 @@ from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+
+from reform.scoring import vi_sort_key
 
 
 def select_locale() -> str:
@@ -59,8 +62,12 @@ def init_i18n(app: Flask, babel: Babel) -> None:
         locale_selector=select_locale,
         default_translation_directories=str(Path(__file__).resolve().parent / "translations"),
     )
-    app.jinja_env.filters.update(date=fmt_date, datetime=fmt_datetime, number=fmt_number)
-    app.jinja_env.globals.update(get_locale=get_locale)
+    app.jinja_env.filters.update(
+        date=fmt_date, datetime=fmt_datetime, number=fmt_number, unit_kind=unit_kind_label
+    )
+    app.jinja_env.globals.update(
+        get_locale=get_locale, unit_kinds_text=unit_kinds_text, kind_choices=kind_choices
+    )
 
 
 def role_label(role: str) -> str:
@@ -74,3 +81,39 @@ def role_label(role: str) -> str:
         "officer": _l("Unit officer"),
     }
     return str(labels[role])
+
+
+# Unit kinds are free words in the data (frameworks name them in applies_to); the usual ones
+# get a name in each language, any other shows as written.
+_UNIT_KINDS = {
+    "department": _l("Department"),
+    "commune": _l("Commune"),
+    "ward": _l("Ward"),
+    "special_zone": _l("Special zone"),
+    "district": _l("District"),
+    "province": _l("Province"),
+    "city": _l("City"),
+    "town": _l("Township"),
+    "agency": _l("Agency"),
+    "ministry": _l("Ministry"),
+    "public_service": _l("Public service unit"),
+    "school": _l("School"),
+}
+
+
+def unit_kind_label(kind: str | None) -> str:
+    """A unit kind's name in the interface language (a kind not known here, as written)."""
+    if not kind:
+        return ""
+    label = _UNIT_KINDS.get(kind)
+    return str(label) if label is not None else kind
+
+
+def unit_kinds_text(kinds: Iterable[str] | None) -> str:
+    """Several unit kinds by name, in the order given; semicolons, as names hold commas."""
+    return "; ".join(unit_kind_label(kind) for kind in kinds or ())
+
+
+def kind_choices(kinds: Iterable[str]) -> list[tuple[str, str]]:
+    """(kind, name) pairs for a picker, in the Vietnamese order of the names."""
+    return sorted(((k, unit_kind_label(k)) for k in kinds), key=lambda pair: vi_sort_key(pair[1]))
