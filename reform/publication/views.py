@@ -25,6 +25,7 @@ from reform.services.access import (
 )
 from reform.services.framework_cache import parsed_framework
 from reform.services.phases import phase_of
+from reform.services.result_columns import result_columns
 from reform.validation import bounded_int
 from reform.web import render, see_other
 
@@ -243,6 +244,7 @@ def _results_page(campaign: Campaign, version: ResultsVersion, latest: ResultsVe
     return render(
         "publication/public_results.html",
         campaign=campaign,
+        columns=result_columns(parsed_framework(campaign.framework)),
         version=version,
         latest=latest,
         document=service.document_of(version),

@@ -40,8 +40,10 @@ from reform.models import Block, Campaign, CampaignBlock, ResultsVersion, Submis
 from reform.scoring import vi_sort_key
 from reform.services import rankings as service
 from reform.services.access import get_campaign_or_404, results_access, staff_results_page
+from reform.services.framework_cache import parsed_framework
 from reform.services.phases import phase_of
 from reform.services.publication import latest_version
+from reform.services.result_columns import result_columns
 from reform.validation import bounded_int
 from reform.web import is_htmx, render
 
@@ -238,6 +240,7 @@ def _render_fragment(
         page_url=page_url,
         search=choices.search,
         live=live,
+        columns=result_columns(parsed_framework(campaign.framework)),
         num=number_formatter(),
     )
     meta = {
@@ -272,6 +275,7 @@ def _context(
     polled = live and choices.block is not None
     return {
         "campaign": campaign,
+        "columns": result_columns(parsed_framework(campaign.framework)),
         "live": live,
         "version": version,
         "choices": choices,

@@ -23,6 +23,7 @@ from reform.services.bands import bands_for_block
 from reform.services.framework_cache import parsed_framework
 from reform.services.phases import today
 from reform.services.publication import RESULT_COLUMNS, result_rows, results_document
+from reform.services.result_columns import ResultColumns, result_columns
 from reform.services.results import stage_values
 from reform.services.spreadsheet import CsvDictWriter, set_cell
 
@@ -31,15 +32,6 @@ NATIONAL_MOTTO = "Độc lập - Tự do - Hạnh phúc"
 
 # Row of the column headings on every block sheet of the workbook (the title rows come first).
 HEADER_ROW = 9
-# The figure columns of a block sheet, after rank and unit; then one column per area.
-SHEET_FIGURES = (
-    "self_points",
-    "appraised_points",
-    "survey_points",
-    "points",
-    "max_points",
-    "index",
-)
 CSV_STATUS_COLUMNS = ("status", "version", "published_on", "content_hash")
 
 
@@ -104,6 +96,11 @@ class OfficialReport:
     def percent(self) -> bool:
         """Whether the result is an index in percent (else plain points)."""
         return self.framework.result != "points"
+
+    @property
+    def columns(self) -> ResultColumns:
+        """The figure columns the framework calls for (the ranking page shows the same)."""
+        return result_columns(self.framework)
 
     @property
     def year(self) -> int:
@@ -305,16 +302,19 @@ def sheet_title(name: str, taken: set[str]) -> str:
 
 
 def sheet_headings(report: OfficialReport) -> list[str]:
-    """The column headings of a block sheet."""
+    """The column headings of a block sheet: rank, unit, the framework's figures, band, areas."""
+    names = {
+        "self_points": _("Self points"),
+        "appraised_points": _("Appraised points"),
+        "survey_points": _("Survey points"),
+        "points": _("Points"),
+        "max_points": _("Max points"),
+        "index": report.index_heading,
+    }
     return [
         _("Rank"),
         _("Unit"),
-        _("Self points"),
-        _("Appraised points"),
-        _("Survey points"),
-        _("Points"),
-        _("Max points"),
-        report.index_heading,
+        *(names[key] for key in report.columns.figures),
         _("Band"),
         *(f"{area.code}. {area.name}" for area in report.areas),
     ]
@@ -333,6 +333,8 @@ def official_xlsx(report: OfficialReport) -> bytes:
     plain = Font(name="Times New Roman", size=12)
     centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
     headings = sheet_headings(report)
+    figures = report.columns.figures
+    band_column = 3 + len(figures)
     width = len(headings)
     last = get_column_letter(width)
     # The issuer takes the first three columns, the national header the rest (as on paper).
@@ -393,7 +395,7 @@ def official_xlsx(report: OfficialReport) -> bytes:
             values = [
                 result["rank"],
                 result["unit_name"],
-                *(_figure(result.get(key)) for key in SHEET_FIGURES),
+                *(_figure(result.get(key)) for key in figures),
                 result.get("band"),
                 *(_figure(areas.get(area.code)) for area in report.areas),
             ]
@@ -403,13 +405,13 @@ def official_xlsx(report: OfficialReport) -> bytes:
                 if isinstance(value, Decimal):
                     cell.number_format = "0.00"
                     cell.alignment = Alignment(horizontal="right")
-                elif column in (1, 9):
+                elif column in (1, band_column):
                     cell.alignment = Alignment(horizontal="center")
         sheet.freeze_panes = sheet.cell(HEADER_ROW + 1, 3)
         sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
         for column in range(1, width + 1):
             letter = get_column_letter(column)
-            sheet.column_dimensions[letter].width = {1: 9, 2: 38, 9: 10}.get(column, 13)
+            sheet.column_dimensions[letter].width = {1: 9, 2: 38, band_column: 10}.get(column, 13)
         sheet.print_area = f"A1:{last}{max(HEADER_ROW + len(block.results), HEADER_ROW)}"
         page_setup(sheet)
 
