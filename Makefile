@@ -1,5 +1,7 @@
 # The two commands a newcomer needs: `make run` and `make test`.
 PYTHON ?= python3
+# `make run PORT=8000` when 5000 is taken.
+PORT ?= 5000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -23,7 +25,7 @@ translations: $(STAMP)
 run: install
 	$(BIN)/reform init-db
 	$(BIN)/reform demo --if-empty
-	$(BIN)/flask --app reform run --host 127.0.0.1 --port 5000
+	$(BIN)/flask --app reform run --host 127.0.0.1 --port $(PORT)
 
 test: install
 	$(BIN)/pytest -q $(PYTEST_ARGS)

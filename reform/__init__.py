@@ -67,6 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from reform.auth.views import bp as auth_bp
     from reform.campaigns.views import bp as campaigns_bp
     from reform.frameworks.views import bp as frameworks_bp
+    from reform.help.views import bp as help_bp
     from reform.history.views import bp as history_bp
     from reform.insights.views import bp as insights_bp
     from reform.main.views import bp as main_bp
@@ -96,6 +97,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         profile_bp,
         whatif_bp,
         history_bp,
+        help_bp,
         api_bp,
     ):
         app.register_blueprint(bp)

@@ -170,6 +170,7 @@ def load_demo_history(by_code: dict[str, Unit]) -> int:
     from reform.services.history import import_history
 
     chooser = random.Random(HISTORY_SEED)
+    published_year = (PUBLISHED_CAMPAIGN[2], PUBLISHED_YEAR)
     stored = 0
     for framework_code, blocks in HISTORY_SERIES.items():
         latest = db.session.scalar(
@@ -186,6 +187,8 @@ def load_demo_history(by_code: dict[str, Unit]) -> int:
                 step = Decimal(chooser.randint(-350, 450)) / 100
                 figures[code].append(min(figures[code][0] + step, Decimal(99)))
             for offset in (0, 1):
+                if (framework_code, first + offset) == published_year:
+                    continue  # published in the app by the demo (_published_campaign)
                 entries = [Entry(c, by_code[c].name, figures[c][offset]) for c in codes]
                 for ranked in rank(entries):
                     shown = f"{ranked.shown:.2f}"
@@ -211,6 +214,12 @@ DEPARTMENT_CAMPAIGN = ("CCHC-SBN-2025", "Chỉ số CCHC các sở, ban, ngành 
 COMMUNE_CAMPAIGN = ("CCHC-XA-2025", "Chỉ số CCHC phường, xã năm 2025", "PAR-COMMUNE")
 CAMPAIGN_YEAR = 2025
 CAMPAIGN_SEED = 2026
+# Last year's department index, appraised and published in the app: the public results page has
+# something to show, and this year's ranking compares with it. Its own seed leaves the figures
+# of the two campaigns under way as they were.
+PUBLISHED_CAMPAIGN = ("CCHC-SBN-2024", "Chỉ số CCHC các sở, ban, ngành năm 2024", "PAR-DEPT")
+PUBLISHED_YEAR = 2024
+PUBLISHED_SEED = 2024
 SUBMITTED_STAGE, COMPLETE_STAGE, PARTIAL_STAGE = "submitted", "complete", "partial"
 # How far the other departments have come (the demo department holds a short draft of its own);
 # the departments not counted here have not started.
@@ -295,6 +304,11 @@ def load_demo_campaigns(by_code: dict[str, Unit]) -> list[Campaign]:
     framework = _latest_framework(COMMUNE_CAMPAIGN[2])
     if framework is not None:
         made.append(_commune_campaign(framework, by_code, heads, staff, chooser))
+    framework = _latest_framework(PUBLISHED_CAMPAIGN[2])
+    if framework is not None:
+        made.append(
+            _published_campaign(framework, by_code, heads, staff, random.Random(PUBLISHED_SEED))
+        )
     return made
 
 
@@ -680,4 +694,103 @@ def _commune_campaign(
     # The council has signed off one unit per block.
     for unit_code in closing:
         close_appraisal(submissions[unit_code], actor=secretariat)
+    return campaign
+
+
+def _version_for_year(framework: Framework, year: int) -> Framework:
+    """The framework's version for an earlier year: the sample's text under that version."""
+    from reform.services.frameworks import get_version, import_framework
+
+    found = get_version(framework.code, year)
+    if found is not None:
+        return found
+    definition = dict(framework.definition)
+    definition["version"] = year
+    definition["name"] = definition["name"].replace(str(framework.version), str(year))
+    return import_framework(definition)
+
+
+def _published_campaign(
+    latest: Framework,
+    by_code: dict[str, Unit],
+    heads: dict[str, User],
+    staff: dict[str, User],
+    chooser: random.Random,
+) -> Campaign:
+    """Last year's departments: submitted, surveyed, appraised, closed and published."""
+    from reform.services.assessment import approve_and_submit
+    from reform.services.publication import close_appraisal, publish
+
+    code, name, _fw = PUBLISHED_CAMPAIGN
+    framework = _version_for_year(latest, PUBLISHED_YEAR)
+    day = today()
+    secretariat = staff["secretariat"]
+    members = [c for c, _ in DEPARTMENTS]
+    campaign = create_campaign(
+        code,
+        name,
+        framework,
+        PhaseDates(
+            self_opens_on=day - timedelta(days=400),
+            self_closes_on=day - timedelta(days=370),
+            appraisal_opens_on=day - timedelta(days=369),
+            appraisal_closes_on=day - timedelta(days=340),
+        ),
+        units=[by_code[c] for c in members],
+        actor=secretariat,
+        year=PUBLISHED_YEAR,
+    )
+    fw = parsed_framework(framework)
+    submissions = _submissions(campaign)
+    values: dict[str, dict[str, str]] = {}
+    with _as_of(day - timedelta(days=380)):
+        for unit_code in members:
+            values[unit_code] = _unit_values(fw, "department", chooser.uniform(0.66, 0.96), chooser)
+            head = heads[unit_code]
+            _self_assess(
+                submissions[unit_code],
+                values[unit_code],
+                fw,
+                head,
+                evidence_share=1.0,
+                chooser=chooser,
+            )
+            approve_and_submit(submissions[unit_code], actor=head)
+    survey_rows = [
+        (unit_code, node.code, _raw_value(node, chooser.uniform(0.5, 0.95), chooser), "")
+        for unit_code in members
+        for node in _criteria(fw, "department")[2]
+    ]
+    # The council checked every unit and lowered a few figures, with its reasons.
+    appraisal_rows: list[tuple[str, str, str, str]] = []
+    for unit_code in members:
+        own = values[unit_code]
+        seen = [c for c in own if not (fw.node(c).bonus or fw.node(c).penalty)]
+        lowered = set(chooser.sample(seen, min(len(seen), chooser.randint(1, 3))))
+        for criterion in seen:
+            value, note = own[criterion], ""
+            if criterion in lowered:
+                lower = _lower_value(fw.node(criterion), value)
+                if lower is not None:
+                    value, note = lower, chooser.choice(APPRAISAL_COMMENTS)
+            appraisal_rows.append((unit_code, criterion, value, note))
+    with _as_of(day - timedelta(days=350)):
+        _import(
+            campaign,
+            survey_rows,
+            stage=SURVEY,
+            filename="dieu-tra-xa-hoi-hoc-2024.csv",
+            actor=secretariat,
+        )
+        _import(
+            campaign,
+            appraisal_rows,
+            stage=APPRAISAL,
+            filename="tham-dinh-2024.csv",
+            actor=secretariat,
+        )
+        for unit_code in members:
+            close_appraisal(submissions[unit_code], actor=secretariat)
+    # Through the same service as the secretariat's button: readiness checked, hash stored.
+    publish(campaign, actor=secretariat)
     return campaign

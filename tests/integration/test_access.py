@@ -194,6 +194,8 @@ EXPECTED = {
     "publication.file_appeal": ("POST", "/appeals/new/{submission}", {"head"}),
     # Published results are open to everyone, signed in or not.
     "publication.public_index": ("GET", "/public/", EVERYONE),
+    "help.guide": ("GET", "/help/", EVERYONE),
+    "help.document": ("GET", "/help/framework-format.md", EVERYONE),
     "publication.public_results": ("GET", "/public/{published}", EVERYONE),
     "publication.public_json": ("GET", "/public/{published}/results.json", EVERYONE),
     "publication.public_version": ("GET", "/public/{published}/v/1", EVERYONE),

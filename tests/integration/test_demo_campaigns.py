@@ -19,6 +19,7 @@ from reform.services.demo import (
     DEMO_PASSWORD,
     DEPARTMENT_CAMPAIGN,
     DEPARTMENTS,
+    PUBLISHED_CAMPAIGN,
     WARDS,
 )
 from reform.services.phases import APPRAISAL as APPRAISAL_PHASE
@@ -26,6 +27,7 @@ from reform.services.phases import SELF_ASSESSMENT, phase_of
 
 DEPT = DEPARTMENT_CAMPAIGN[0]
 COMMUNE = COMMUNE_CAMPAIGN[0]
+PUBLISHED = PUBLISHED_CAMPAIGN[0]
 
 
 @pytest.fixture
@@ -61,7 +63,7 @@ def submissions(campaign: Campaign) -> dict[str, Submission]:
 
 
 def test_the_campaigns_are_under_way(demo):
-    assert set(demo) == {DEPT, COMMUNE}
+    assert set(demo) == {DEPT, COMMUNE, PUBLISHED}
     dept, commune = demo[DEPT], demo[COMMUNE]
     assert (dept.year, commune.year) == (2025, 2025)
     assert phase_of(dept).phase == SELF_ASSESSMENT
@@ -177,6 +179,38 @@ def test_every_demo_role_has_work_waiting(app, demo):
     assert "evaluator" in login_page and "head.snv" not in login_page
 
 
+def test_last_years_results_are_published_for_everyone_to_read(app, demo):
+    from reform.services.history import previous_year
+    from reform.services.publication import document_of, latest_version
+
+    last_year = demo[PUBLISHED]
+    assert last_year.year == 2024 and last_year.framework.version == 2024
+    version = latest_version(last_year)
+    assert version is not None and version.version == 1
+    document = document_of(version)
+    results = document["blocks"][0]["results"]
+    assert {r["unit_code"] for r in results} == {code for code, _ in DEPARTMENTS}
+    assert all(r["appraised_points"] is not None and r["band"] for r in results)
+    # Published through the service: readiness was clear, so nothing was forced.
+    assert version.reason is None
+
+    # Anyone, signed in or not, finds it from the sign-in page and reads the ranking.
+    anonymous = app.test_client()
+    anonymous.set_cookie("reform_lang", "en")
+    login = anonymous.get("/login").get_data(as_text=True)
+    assert 'href="/public/"' in login
+    index = words(anonymous.get("/public/"))
+    assert last_year.name in index and "No results are published yet." not in index
+    page = words(anonymous.get(f"/public/{PUBLISHED}"))
+    top = results[0]
+    assert top["unit_name"] in page and f"{float(top['index']):,.2f}" in page
+    assert version.content_hash in page
+
+    # This year's department ranking compares with the published year, not an imported one.
+    before = previous_year(demo[DEPT])
+    assert {f.source for f in before.values()} == {f"campaign:{PUBLISHED}"}
+
+
 def snapshot() -> dict:
     """Everything the demo campaigns hold: results documents, statuses and every entry."""
     from reform.services.results import campaign_results
@@ -201,7 +235,7 @@ def snapshot() -> dict:
 def test_stored_figures_match_the_entries_and_a_fresh_load_gives_the_same(
     demo, runner, make_app, tmp_path
 ):
-    for code in (DEPT, COMMUNE):
+    for code in (DEPT, COMMUNE, PUBLISHED):
         result = runner.invoke(args=["recompute", code, "--check"])
         assert result.exit_code == 0, result.output
         assert "No drift" in result.output

@@ -390,13 +390,16 @@ def test_command_lists_every_error_and_stores_nothing(runner, tmp_path, units, r
 
 
 def test_demo_imports_two_earlier_years_per_series_the_same_on_every_run(runner, app):
-    from reform.services.demo import COMMUNES, DEPARTMENTS, WARDS
+    from reform.services.demo import COMMUNES, DEPARTMENTS, PUBLISHED_CAMPAIGN, WARDS
 
     assert runner.invoke(args=["demo"]).exit_code == 0
     years = {(y.framework_code, y.year): y.rows for y in history.imported_years()}
+    # The departments' 2024 is the demo's published campaign, not an import.
+    assert [(y.year, y.campaign_code) for y in history.campaign_years("PAR-DEPT")] == [
+        (2024, PUBLISHED_CAMPAIGN[0])
+    ]
     assert years == {
         ("PAR-DEPT", 2023): len(DEPARTMENTS),
-        ("PAR-DEPT", 2024): len(DEPARTMENTS),
         ("PAR-COMMUNE", 2023): len(WARDS) + len(COMMUNES),
         ("PAR-COMMUNE", 2024): len(WARDS) + len(COMMUNES),
     }
