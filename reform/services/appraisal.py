@@ -168,6 +168,8 @@ def save_appraisal(
         entry.version = 0
         db.session.add(entry)
         appraised[code] = entry
+    else:
+        entry = work.writable(APPRAISAL, code)
     before = (entry.value, entry.points, entry.note)
     entry.value, entry.note = raw, comment
     entry.version = (entry.version or 0) + 1

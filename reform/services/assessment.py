@@ -327,6 +327,8 @@ def save_self_entry(
         entries[code] = entry
     elif entry.version != base_version:
         raise EntryConflict(entry)
+    else:
+        entry = work.writable(SELF, code)
     before_value, before_points = entry.value, entry.points
     before_note, before_expl = entry.note, entry.explanation
     entry.value = raw
