@@ -174,3 +174,12 @@ def init_delivery(app: Flask) -> None:
         return response
 
     app.view_functions["static"] = static
+
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        """The site icon where browsers and tools look for it without reading the page."""
+        response = app.send_static_file("favicon.svg")
+        response.cache_control.no_cache = None
+        response.cache_control.public = True
+        response.cache_control.max_age = 24 * 3600
+        return response

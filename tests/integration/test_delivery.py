@@ -118,7 +118,7 @@ def test_pdf_and_xlsx_are_sent_as_they_are(login_as, submission):
 def test_pages_link_static_files_by_their_content(client, app):
     html = client.get("/login").get_data(as_text=True)
     urls = static_urls(html)
-    assert len(urls) == 3
+    assert len(urls) == 4  # the icon, the stylesheet and the two scripts
     for url in urls:
         path, _, version = url.partition("?v=")
         content = client.get(path).data
