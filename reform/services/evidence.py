@@ -193,8 +193,8 @@ def store(data: bytes, *, filename: str, max_bytes: int) -> StoredFile:
     return _store_checked(data, mime)
 
 
-def _store_checked(data: bytes, mime: str) -> StoredFile:
-    sha = hashlib.sha256(data).hexdigest()
+def _store_checked(data: bytes, mime: str, sha: str | None = None) -> StoredFile:
+    sha = sha or hashlib.sha256(data).hexdigest()
     # The name on disk comes from the content alone, never from what the user called it.
     storage_name = f"{sha[:2]}/{sha}"
     path = os.path.join(upload_folder(), sha[:2], sha)
@@ -291,7 +291,9 @@ def attach_each(
         if not criterion_accepts_evidence(submission, criterion):
             raise LookupError(criterion.code if criterion else None)
     max_bytes = int(current_app.config["EVIDENCE_MAX_BYTES"])
+    attached = _attached_names(submission, {c.id for c, _upload in files})
     checked, problems = [], []
+    chosen: dict[tuple[int, str], str] = {}
     for criterion, upload in files:
         name = safe_filename(upload.filename or "")
         # One byte more than allowed is enough to know the file is too large.
@@ -300,13 +302,25 @@ def attach_each(
             mime = check(data, filename=name, max_bytes=max_bytes)
         except EvidenceRefused as refused:
             problems.append(refused.message)
-        else:
-            checked.append((criterion, name, data, mime))
+            continue
+        sha = hashlib.sha256(data).hexdigest()
+        # The same content twice on one criterion proves nothing more: say so, keep one copy.
+        key = (criterion.id, sha)
+        if key in attached:
+            problems.append(_already_attached(name, attached[key]))
+            continue
+        if key in chosen:
+            problems.append(
+                _("“%(name)s” is the same file as “%(other)s”.", name=name, other=chosen[key])
+            )
+            continue
+        chosen[key] = name
+        checked.append((criterion, name, data, mime, sha))
     if problems:
         raise EvidenceRefused(" ".join(problems))
     added = []
-    for criterion, name, data, mime in checked:
-        stored = _store_checked(data, mime)
+    for criterion, name, data, mime, sha in checked:
+        stored = _store_checked(data, mime, sha)
         stage = stages[criterion.id]
         evidence = Evidence(
             submission_id=submission.id,
@@ -332,6 +346,26 @@ def attach_each(
     refresh_totals(submission)
     db.session.commit()
     return added
+
+
+def _attached_names(submission: Submission, criterion_ids: set[int]) -> dict[tuple[int, str], str]:
+    """The names of the files already on these criteria, by criterion and content hash."""
+    rows = db.session.execute(
+        select(Evidence.criterion_id, StoredFile.sha256, Evidence.filename)
+        .join(StoredFile, StoredFile.id == Evidence.file_id)
+        .where(Evidence.submission_id == submission.id, Evidence.criterion_id.in_(criterion_ids))
+    )
+    return {(criterion_id, sha): name for criterion_id, sha, name in rows}
+
+
+def _already_attached(name: str, earlier: str) -> str:
+    if earlier == name:
+        return _("“%(name)s” is already attached to this criterion.", name=name)
+    return _(
+        "“%(name)s” is already attached to this criterion as “%(earlier)s”.",
+        name=name,
+        earlier=earlier,
+    )
 
 
 def remove(evidence: Evidence, *, user: User) -> None:

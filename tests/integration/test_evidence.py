@@ -454,7 +454,7 @@ def test_path_tricks_in_names_stay_names(
     assert not os.path.exists(os.path.join(os.path.dirname(upload_folder), "x.pdf"))
 
 
-def test_the_same_content_is_stored_once_and_listed_twice(
+def test_the_same_content_on_two_criteria_is_stored_once_and_listed_on_each(
     login_as, submission, criteria, upload_folder
 ):
     content = make_pdf(text="same")
@@ -462,14 +462,39 @@ def test_the_same_content_is_stored_once_and_listed_twice(
     for criterion, name in ((criteria["1.1"], "ban-1.pdf"), (criteria["1.2"], "ban-2.pdf")):
         response = post_files(client, upload_url(submission, criterion), (content, name))
         assert response.status_code == 303
-    again = post_files(
-        client, upload_url(submission, criteria["1.1"]), (content, "lai.pdf"), htmx=True
-    )
-    assert again.status_code == 200
-    html = again.get_data(as_text=True)
-    assert "ban-1.pdf" in html and "lai.pdf" in html
     rows = evidence_rows(submission)
-    assert len(rows) == 3 and len({e.file_id for e in rows}) == 1
+    assert [e.filename for e in rows] == ["ban-1.pdf", "ban-2.pdf"]
+    assert len({e.file_id for e in rows}) == 1
+    assert stored_count() == 1 and len(files_on_disk(upload_folder)) == 1
+
+
+def test_the_same_file_twice_on_one_criterion_is_said_to_be_attached_already(
+    login_as, submission, criteria, upload_folder
+):
+    content = make_pdf(text="same")
+    client = login_as("officer")
+    url = upload_url(submission, criteria["1.1"])
+    assert post_files(client, url, (content, "ke-hoach.pdf")).status_code == 303
+    again = post_files(client, url, (content, "ke-hoach.pdf"), htmx=True)
+    assert again.status_code == 422
+    html = again.get_data(as_text=True)
+    # The message stands beside the upload field, in the criterion's own block.
+    assert f'id="evidence-error-{criteria["1.1"].id}"' in html
+    assert "“ke-hoach.pdf” is already attached to this criterion." in html
+    assert 'aria-invalid="true"' in html
+    # Renamed, the content is still the same file: named with the name it carries here.
+    renamed = post_files(client, url, (content, "ban-sao.pdf"), (make_png(), "anh.png"))
+    assert renamed.status_code == 422
+    assert "“ban-sao.pdf” is already attached to this criterion as “ke-hoach.pdf”." in (
+        renamed.get_data(as_text=True)
+    )
+    # Twice in one request is the same mistake.
+    twice = post_files(
+        client, upload_url(submission, criteria["1.2"]), (content, "a.pdf"), (content, "b.pdf")
+    )
+    assert twice.status_code == 422
+    assert "“b.pdf” is the same file as “a.pdf”." in twice.get_data(as_text=True)
+    assert [e.filename for e in evidence_rows(submission)] == ["ke-hoach.pdf"]
     assert stored_count() == 1 and len(files_on_disk(upload_folder)) == 1
 
 
