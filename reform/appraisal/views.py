@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, make_response, request, url_for
+from flask import Blueprint, abort, flash, make_response, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -26,6 +26,12 @@ from reform.validation import bounded_int
 from reform.web import is_htmx, render, see_other
 
 bp = Blueprint("appraisal", __name__, url_prefix="/appraisal")
+
+# A thread form refused without JavaScript redirects back to the page (a reload must not post
+# again); its message and what was typed wait in the session for that one page view.
+PROBLEMS_KEY = "appraisal_problems"
+# The session is a cookie of at most about 4 kB: longer typed text is not kept, the message is.
+KEPT_BYTES = 600
 
 
 def _submission_or_404(submission_id: int):
@@ -75,7 +81,7 @@ def _rows(submission, area_code: str | None, cards: service.Cards):
     return areas, area, rows
 
 
-def _context(submission, area_code, cards=None, errors=None):
+def _context(submission, area_code, cards=None, errors=None, typed=None):
     cards = cards or service.cards(submission)
     areas, area, rows = _rows(submission, area_code, cards)
     refusal = service.appraisal_refusal(current_user, submission)
@@ -88,6 +94,7 @@ def _context(submission, area_code, cards=None, errors=None):
         "refusal": refusal,
         "can_edit": refusal is None,
         "errors": errors or {},
+        "typed": typed or {},
         "phase": phase_of(submission.campaign),
         "today": today(),
         "default_due": today() + timedelta(days=5),
@@ -99,7 +106,39 @@ def _context(submission, area_code, cards=None, errors=None):
 def page(submission_id: int):
     """One area of a unit's appraisal, the unit's side beside the council's."""
     submission = _submission_or_404(submission_id)
-    return render("appraisal/page.html", **_context(submission, request.args.get("area")))
+    errors, typed = _recall_problems(submission)
+    context = _context(submission, request.args.get("area"), errors=errors, typed=typed)
+    return render("appraisal/page.html", **context)
+
+
+def _remember_problems(submission, key: str, message: str, form: str, typed: dict) -> None:
+    kept = {name: text for name, text in typed.items() if len(text.encode()) <= KEPT_BYTES}
+    session[PROBLEMS_KEY] = {
+        "submission": submission.id,
+        "errors": {key: message},
+        "typed": {form: kept},
+    }
+
+
+def _recall_problems(submission) -> tuple[dict, dict]:
+    found = session.pop(PROBLEMS_KEY, None)
+    if not isinstance(found, dict) or found.get("submission") != submission.id:
+        return {}, {}
+    return found.get("errors") or {}, found.get("typed") or {}
+
+
+def _thread_answer(submission, code: str, *, status=200, done=None, errors=None, typed=None):
+    """The criterion's thread alone, for htmx: refused in place (422) or refreshed after a step."""
+    context = _context(submission, service.area_of(submission, code), errors=errors, typed=typed)
+    row = next(r for r in context["rows"] if r["node"].code == code)
+    return render("appraisal/partials/_thread.html", status=status, row=row, done=done, **context)
+
+
+def _back_to(submission, code: str):
+    area = service.area_of(submission, code)
+    return see_other(
+        url_for("appraisal.page", submission_id=submission.id, area=area) + f"#a-{code}"
+    )
 
 
 @bp.post("/<int:submission_id>/criteria/<code>")
@@ -168,32 +207,36 @@ def request_explanation(submission_id: int, code: str):
     if code not in parsed_framework(submission.campaign.framework):
         abort(404)
     due = request.form.get("due_on", "")
+    message = request.form.get("message", "")
     try:
         due_on = date.fromisoformat(due) if due else None
     except ValueError:
         due_on = None
     try:
         service.request_explanation(
-            submission,
-            code,
-            message=request.form.get("message", ""),
-            due_on=due_on,
-            actor=current_user,
+            submission, code, message=message, due_on=due_on, actor=current_user
         )
     except PermissionError as refused:
         abort(make_response(str(refused), 403))
     except EntryRefused as refused:
         db.session.rollback()
-        area = service.area_of(submission, code)
-        context = _context(submission, area, errors={f"request-{code}": refused.message})
-        return render("appraisal/page.html", status=422, **context)
-    flash(_("Explanation requested from the unit."), "success")
-    return see_other(
-        url_for(
-            "appraisal.page", submission_id=submission.id, area=service.area_of(submission, code)
-        )
-        + f"#a-{code}"
-    )
+        key = f"request-{code}" + ("-due" if refused.field == "due_on" else "")
+        typed = {"message": message, "due_on": due}
+        if is_htmx():
+            return _thread_answer(
+                submission,
+                code,
+                status=422,
+                errors={key: refused.message},
+                typed={f"request-{code}": typed},
+            )
+        _remember_problems(submission, key, refused.message, f"request-{code}", typed)
+        return _back_to(submission, code)
+    done = _("Explanation requested from the unit.")
+    if is_htmx():
+        return _thread_answer(submission, code, done=done)
+    flash(done, "success")
+    return _back_to(submission, code)
 
 
 def _request_or_404(submission, request_id: int) -> ExplanationRequest:
@@ -210,21 +253,26 @@ def decide(submission_id: int, request_id: int):
     submission = _submission_or_404(submission_id)
     found = _request_or_404(submission, request_id)
     code = found.criterion.code
+    decision = request.form.get("decision", "")
     try:
-        service.decide_explanation(
-            submission, found, decision=request.form.get("decision", ""), actor=current_user
-        )
+        service.decide_explanation(submission, found, decision=decision, actor=current_user)
     except PermissionError as refused:
         abort(make_response(str(refused), 403))
     except EntryRefused as refused:
         db.session.rollback()
-        area = service.area_of(submission, code)
-        context = _context(submission, area, errors={f"decide-{found.id}": refused.message})
-        return render("appraisal/page.html", status=422, **context)
-    flash(_("Decision recorded."), "success")
-    return see_other(
-        url_for(
-            "appraisal.page", submission_id=submission.id, area=service.area_of(submission, code)
-        )
-        + f"#a-{code}"
-    )
+        key = f"decide-{found.id}"
+        if is_htmx():
+            return _thread_answer(
+                submission,
+                code,
+                status=422,
+                errors={key: refused.message},
+                typed={key: {"decision": decision}},
+            )
+        _remember_problems(submission, key, refused.message, key, {"decision": decision})
+        return _back_to(submission, code)
+    done = _("Decision recorded.")
+    if is_htmx():
+        return _thread_answer(submission, code, done=done)
+    flash(done, "success")
+    return _back_to(submission, code)
