@@ -23,6 +23,9 @@ class Row:
     entry: Entry | None
     files: list[Evidence] = field(default_factory=list)
     threads: list = field(default_factory=list)
+    # The sections above that a unit may declare not applicable, and whether one of them is.
+    na_sections: tuple[str, ...] = ()
+    under_na: bool = False
 
     @property
     def code(self) -> str:
@@ -84,25 +87,31 @@ def build(
     threads = _threads(submission) if saved is None else {}
     rows: list[Row] = []
 
-    def walk(node: ScoringNode, depth: int) -> None:
+    def walk(node: ScoringNode, depth: int, sections: tuple[str, ...], under_na: bool) -> None:
         if not node.applies_to_kind(kind):
             return
         criterion = criteria[node.code]
+        entry = entries.get(node.code)
         rows.append(
             Row(
                 node,
                 depth,
                 card.node(node.code),
                 criterion,
-                entries.get(node.code),
+                entry,
                 files.get(criterion.id, []),
                 threads.get(node.code, []),
+                sections,
+                under_na,
             )
         )
+        if node.allow_na and not node.is_leaf:
+            sections += (node.code,)
+            under_na = under_na or bool(entry and entry.is_na)
         for child in node.children:
-            walk(child, depth + 1)
+            walk(child, depth + 1, sections, under_na)
 
-    walk(area, 0)
+    walk(area, 0, (), False)
     problems = (
         service.completeness(submission, entries, service.evidence_counts(submission), criteria)
         if saved is None

@@ -298,6 +298,9 @@ def save_self_entry(
         except ValueProblem as problem:
             raise EntryRefused("value", problem_text(problem)) from problem
         raw = canonical_value(parsed)
+    if raw == "na" and not node.is_leaf and not (explanation or "").strip():
+        # A whole section set aside needs its reason now, not later at the completeness check.
+        raise EntryRefused("explanation", _("Not applicable: give the reason."))
     for label, text in (("note", note), ("explanation", explanation)):
         problem = text_problem(text)
         if problem:

@@ -51,6 +51,32 @@
     if (event.target.closest && event.target.closest("[data-print]")) window.print();
   });
 
+  // ---- a section declared not applicable: its criteria are set aside at once -------------
+  // (the reason field shows through app.css; here it becomes required, and the criteria below
+  // the section are disabled as the server renders them once the declaration is saved).
+  function sectionsAbove(fieldset) {
+    try {
+      return JSON.parse(fieldset.getAttribute("data-na-under")) || [];
+    } catch (e) {
+      return [];
+    }
+  }
+  function applyNotApplicable() {
+    var declared = {};
+    document.querySelectorAll("input.na-toggle").forEach(function (toggle) {
+      var code = toggle.getAttribute("data-na-section");
+      declared[code] = toggle.checked;
+      var reason = document.getElementById("expl-" + code);
+      if (reason) reason.required = toggle.checked;
+    });
+    document.querySelectorAll("fieldset[data-na-under]").forEach(function (fieldset) {
+      fieldset.disabled = sectionsAbove(fieldset).some(function (code) { return declared[code]; });
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("input.na-toggle")) applyNotApplicable();
+  });
+
   // ---- autosave states: saving, saved, not saved (retried), error --------------------------
   var form = document.querySelector("[data-autosave]");
   if (!form) return;
@@ -58,6 +84,10 @@
 
   function criterionOf(elt) {
     return elt && elt.closest ? elt.closest("fieldset.criterion") : null;
+  }
+  function autosaved(elt) {
+    var fieldset = criterionOf(elt);
+    return fieldset && fieldset.hasAttribute("hx-post") ? fieldset : null;
   }
   function statusOf(fieldset) {
     return fieldset.querySelector(".crit-status");
@@ -69,29 +99,56 @@
     var label = status.querySelector(".save-state");
     if (label && text) label.textContent = text;
   }
+  function fieldsOf(fieldset) {
+    return fieldset.querySelectorAll("input:not([type=hidden]), textarea");
+  }
+  function valueOf(field) {
+    return field.type === "checkbox" || field.type === "radio" ? field.checked : field.value;
+  }
 
-  // Typed but not yet sent (the save waits for a pause in typing): still worth a warning.
-  var typing = new Set();
-  form.addEventListener("input", function (event) {
-    var fieldset = criterionOf(event.target);
-    if (fieldset && fieldset.hasAttribute("hx-post")) typing.add(fieldset.id);
-  });
+  // What is unsaved: a field whose value differs from the last one the server acknowledged (at
+  // first, the one the page came with), from the first keystroke until its save is answered.
+  // A field re-sent unchanged (a change event on leaving it) stays clean.
+  var acked = new Map(); // field -> the value the server last acknowledged
+  var sent = new Map(); // field -> the value the request in flight carries
+  function unsaved(field) {
+    var saved = acked.has(field)
+      ? acked.get(field)
+      : field.type === "checkbox" || field.type === "radio"
+        ? field.defaultChecked
+        : field.defaultValue;
+    return valueOf(field) !== saved;
+  }
+
   document.body.addEventListener("htmx:beforeRequest", function (event) {
-    var fieldset = criterionOf(event.detail.elt);
+    var fieldset = autosaved(event.detail.elt);
     if (!fieldset) return;
-    typing.delete(fieldset.id);
+    fieldsOf(fieldset).forEach(function (field) { sent.set(field, valueOf(field)); });
     setState(fieldset, "saving", form.getAttribute("data-msg-saving"));
   });
   document.body.addEventListener("htmx:afterRequest", function (event) {
-    var fieldset = criterionOf(event.detail.elt);
+    var fieldset = autosaved(event.detail.elt);
     if (!fieldset) return;
     var xhr = event.detail.xhr;
-    if (event.detail.successful || (xhr && (xhr.status === 422 || xhr.status === 409))) {
+    var status = xhr ? xhr.status : 0;
+    var saved = status >= 200 && status < 300;
+    fieldsOf(fieldset).forEach(function (field) {
+      if (saved && sent.has(field)) acked.set(field, sent.get(field));
+      sent.delete(field);
+    });
+    if (saved || status === 422 || status === 409) {
       pending.delete(fieldset.id); // the server answered: saved, or said what is wrong
     }
+    // The answer names the field it refuses (data-invalid): only that one is marked invalid.
+    var answer = statusOf(fieldset);
+    var invalid = answer && answer.getAttribute("data-invalid");
+    fieldsOf(fieldset).forEach(function (field) {
+      if (field.id && field.id === invalid) field.setAttribute("aria-invalid", "true");
+      else if (saved || invalid) field.removeAttribute("aria-invalid");
+    });
   });
   function markUnsaved(event) {
-    var fieldset = criterionOf(event.detail.elt);
+    var fieldset = autosaved(event.detail.elt);
     if (!fieldset) return;
     var xhr = event.detail.xhr;
     // Network drop, timeout or a server error: keep the value on screen and try again later.
@@ -117,9 +174,22 @@
     if (pending.size && navigator.onLine !== false) retry();
   }, 5000);
 
+  // A plain form that is being sent carries its own fields: leaving for its answer loses nothing.
+  var sending = null;
+  document.addEventListener("submit", function (event) {
+    sending = event.defaultPrevented ? null : event.target;
+  });
   window.addEventListener("beforeunload", function (event) {
-    var saving = form.querySelector('.crit-status[data-state="saving"]');
-    if (pending.size || typing.size || saving) {
+    var left = Array.prototype.some.call(
+      form.querySelectorAll("fieldset.criterion[hx-post]"),
+      function (fieldset) {
+        return Array.prototype.some.call(fieldsOf(fieldset), function (field) {
+          return !field.matches(":disabled") && field.form !== sending && unsaved(field);
+        });
+      }
+    );
+    sending = null;
+    if (left) {
       event.preventDefault();
       event.returnValue = form.getAttribute("data-msg-leave");
       return event.returnValue;
