@@ -9,10 +9,12 @@ from reform.models.appraisal import (
 )
 from reform.models.audit import AuditEvent
 from reform.models.campaigns import Campaign, CampaignBlock
+from reform.models.emulation import Cluster, ClusterMember, Movement, MovementDocument
 from reform.models.frameworks import Criterion, Framework
 from reform.models.history import HistoricalResult
 from reform.models.notifications import Notification
 from reform.models.submissions import Entry, Evidence, StoredFile, Submission
+from reform.models.titles import Title
 from reform.models.units import Block, Unit
 from reform.models.users import ROLES, User, UserRole, UserSession
 
@@ -27,14 +29,19 @@ __all__ = [
     "Block",
     "Campaign",
     "CampaignBlock",
+    "Cluster",
+    "ClusterMember",
     "Criterion",
     "Entry",
     "Evidence",
     "Framework",
     "HistoricalResult",
+    "Movement",
+    "MovementDocument",
     "Notification",
     "StoredFile",
     "Submission",
+    "Title",
     "Unit",
     "User",
     "UserRole",

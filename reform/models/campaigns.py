@@ -39,6 +39,9 @@ class Campaign(db.Model):
     # Bumped by every write that changes a figure of the campaign: a live poll that finds the
     # number it saw last answers 304 after this one indexed read.
     change_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Emulation: the movement this campaign scores, and the last day units may register titles.
+    movement_id: Mapped[int | None] = mapped_column(ForeignKey("movements.id"), index=True)
+    registration_closes_on: Mapped[date | None]
 
     framework: Mapped[Framework] = relationship()
     blocks: Mapped[list[CampaignBlock]] = relationship(
