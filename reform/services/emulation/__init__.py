@@ -1,0 +1,1 @@
+"""Use cases of emulation: movements, clusters, pledges, registration and the vote."""
