@@ -16,7 +16,6 @@ from reform.models import (
     Block,
     Campaign,
     CampaignBlock,
-    Entry,
     HistoricalResult,
     ResultsVersion,
     Submission,
@@ -608,52 +607,3 @@ def block_state(
 
 def _fingerprint(*parts) -> str:
     return hashlib.sha256("|".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:32]
-
-
-def _figures_state(campaign: Campaign) -> tuple:
-    """One aggregate over the campaign's submissions, with the latest published version number."""
-    weighted = Submission.points * Submission.id
-    latest = (
-        select(func.max(ResultsVersion.version))
-        .where(ResultsVersion.campaign_id == campaign.id)
-        .scalar_subquery()
-    )
-    imported, published_anywhere = _history_state(campaign)
-    return tuple(
-        db.session.execute(
-            select(
-                func.count(),
-                func.max(Submission.updated_at),
-                # Sums of the figures catch two changes within the clock's resolution.
-                func.sum(Submission.points),
-                func.sum(weighted),
-                func.sum(func.coalesce(Submission.index, 0)),
-                func.sum(func.coalesce(Submission.appraised_points, -1)),
-                func.sum(Submission.self_points),
-                func.sum(Submission.survey_points),
-                func.sum(Submission.max_points),
-                latest,
-                imported,
-                published_anywhere,
-            ).where(Submission.campaign_id == campaign.id)
-        ).one()
-    )
-
-
-def etag(campaign: Campaign) -> str:
-    """A cheap fingerprint of everything the live ranking shows (one query)."""
-    return _fingerprint(campaign.id, *_figures_state(campaign))
-
-
-def document_etag(campaign: Campaign) -> str:
-    """A fingerprint of the live results document: the stored figures and every entry's version.
-
-    The document is computed from the entries (areas included), so a change that leaves a unit's
-    totals equal still changes the fingerprint: every write of an entry bumps its version.
-    """
-    entries = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(Entry.version), 0), func.max(Entry.id))
-        .join(Submission, Entry.submission_id == Submission.id)
-        .where(Submission.campaign_id == campaign.id)
-    ).one()
-    return _fingerprint("document", etag(campaign), *entries)
