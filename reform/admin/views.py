@@ -13,6 +13,7 @@ from reform.extensions import db
 from reform.i18n import role_label
 from reform.models import ROLES, Block, Unit, User
 from reform.models.users import ADMIN, SECRETARIAT
+from reform.scoring import vi_sorted
 from reform.security import roles_required
 from reform.services import units as unit_service
 from reform.services import users as user_service
@@ -24,16 +25,18 @@ MANAGERS = (ADMIN, SECRETARIAT)
 
 
 def _unit_choices(exclude: Unit | None = None, keep: int | None = None) -> list[tuple[int, str]]:
-    """Active units (and the one already chosen, even if deactivated since)."""
+    """Active units (and the one already chosen, even if deactivated since), by name."""
     units = db.session.scalars(
-        select(Unit).where(Unit.active.is_(True) | (Unit.id == (keep or 0))).order_by(Unit.code)
+        select(Unit)
+        .where(Unit.active.is_(True) | (Unit.id == (keep or 0)))
+        .order_by(*unit_service.UNIT_ORDER)
     )
-    return [(0, "—")] + [(u.id, f"{u.code} · {u.name}") for u in units if u is not exclude]
+    return [(0, "—")] + [(u.id, f"{u.name} · {u.code}") for u in units if u is not exclude]
 
 
 def _block_choices() -> list[tuple[int, str]]:
-    blocks = db.session.scalars(select(Block).order_by(Block.code))
-    return [(0, "—")] + [(b.id, f"{b.code} · {b.name}") for b in blocks]
+    blocks = unit_service.blocks_by_name()
+    return [(0, "—")] + [(b.id, f"{b.name} · {b.code}") for b in blocks]
 
 
 def _get_or_404(model, object_id: int):
@@ -68,7 +71,7 @@ def units():
         block_id=block_id,
         show_inactive=show_inactive,
         kinds=unit_service.kinds(),
-        blocks=db.session.scalars(select(Block).order_by(Block.code)).all(),
+        blocks=unit_service.blocks_by_name(),
     )
 
 
@@ -200,9 +203,10 @@ def blocks():
         "admin/blocks.html",
         status=status,
         form=form,
-        blocks=db.session.scalars(
-            select(Block).options(selectinload(Block.units)).order_by(Block.code)
-        ).all(),
+        blocks=vi_sorted(
+            db.session.scalars(select(Block).options(selectinload(Block.units))),
+            lambda block: block.name,
+        ),
     )
 
 

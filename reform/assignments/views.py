@@ -15,11 +15,13 @@ from reform.extensions import db
 from reform.models import Block, Campaign, Submission, Unit, User, UserRole
 from reform.models.appraisal import Assignment
 from reform.models.users import ADMIN, EVALUATOR, SECRETARIAT
+from reform.scoring import vi_sorted
 from reform.security import roles_required
 from reform.services import assignments as service
 from reform.services.access import get_campaign_or_404, get_submission_or_404
 from reform.services.assignments import AssignmentProblem
 from reform.services.spreadsheet import CsvWriter
+from reform.services.units import UNIT_ORDER
 from reform.validation import bounded_int, query_int
 from reform.web import render, see_other
 
@@ -33,14 +35,15 @@ def _int(value: str | None) -> int | None:
 
 
 def _evaluators() -> list[User]:
-    """Active users holding the evaluator role, by name."""
-    return list(
+    """Active users holding the evaluator role, by name (Vietnamese order)."""
+    return vi_sorted(
         db.session.scalars(
             select(User)
             .where(User.active.is_(True), User.role_rows.any(UserRole.role == EVALUATOR))
             .options(joinedload(User.unit))
-            .order_by(User.full_name, User.username)
-        )
+            .order_by(User.username)
+        ),
+        lambda user: user.full_name or user.username,
     )
 
 
@@ -83,17 +86,18 @@ def index(code: str):
         else:
             flash(_("Evaluator assigned."), "success")
             return see_other(url_for("assignments.index", code=campaign.code))
-    blocks = db.session.scalars(
-        select(Block)
-        .where(Block.id.in_([b.block_id for b in campaign.blocks]))
-        .order_by(Block.name)
-    ).all()
+    blocks = vi_sorted(
+        db.session.scalars(
+            select(Block).where(Block.id.in_([b.block_id for b in campaign.blocks]))
+        ),
+        lambda block: block.name,
+    )
     submissions = db.session.scalars(
         select(Submission)
         .where(Submission.campaign_id == campaign.id)
         .options(joinedload(Submission.unit))
         .join(Unit, Submission.unit_id == Unit.id)
-        .order_by(Unit.name)
+        .order_by(*UNIT_ORDER)
     ).all()
     area_list = service.areas(campaign)
     return render(
@@ -162,8 +166,8 @@ def recusals_csv(code: str):
 def queue():
     """The evaluator's assigned submissions with progress and deadline; filters."""
     items = service.queue(current_user)
-    campaigns = list({i.campaign.code: i.campaign for i in items}.values())
-    blocks = sorted({i.block.id: i.block for i in items if i.block}.values(), key=lambda b: b.name)
+    campaigns = vi_sorted({i.campaign.code: i.campaign for i in items}.values(), lambda c: c.name)
+    blocks = vi_sorted({i.block.id: i.block for i in items if i.block}.values(), lambda b: b.name)
     campaign_code = request.args.get("campaign", "")
     block_id = query_int("block")
     state = request.args.get("status", "")

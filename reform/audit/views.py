@@ -23,6 +23,7 @@ from sqlalchemy.orm import joinedload
 from reform.extensions import db
 from reform.models import AuditEvent, Campaign, Submission, Unit, User
 from reform.models.users import STAFF_ROLES
+from reform.scoring import vi_sorted
 from reform.security import roles_required
 from reform.services.access import (
     COUNCIL_STAGES,
@@ -32,6 +33,7 @@ from reform.services.access import (
 )
 from reform.services.framework_cache import parsed_framework
 from reform.services.spreadsheet import CsvWriter
+from reform.services.units import UNIT_ORDER
 from reform.validation import query_int
 from reform.web import render
 
@@ -246,13 +248,14 @@ def _choices(campaign: Campaign) -> dict:
         select(Unit)
         .join(Submission, Submission.unit_id == Unit.id)
         .where(Submission.campaign_id == campaign.id)
-        .order_by(Unit.name)
+        .order_by(*UNIT_ORDER)
     ).all()
-    actors = db.session.scalars(
-        select(User)
-        .where(User.id.in_(select(AuditEvent.actor_id).where(in_log).distinct()))
-        .order_by(User.full_name)
-    ).all()
+    actors = vi_sorted(
+        db.session.scalars(
+            select(User).where(User.id.in_(select(AuditEvent.actor_id).where(in_log).distinct()))
+        ),
+        lambda user: user.full_name or user.username,
+    )
     actions = db.session.scalars(select(AuditEvent.action).where(in_log).distinct()).all()
     stages = db.session.scalars(
         select(AuditEvent.stage).where(in_log, AuditEvent.stage.is_not(None)).distinct()
@@ -260,8 +263,8 @@ def _choices(campaign: Campaign) -> dict:
     return {
         "units": units,
         "actors": actors,
-        "actions": sorted(actions, key=action_label),
-        "stages": sorted(stages, key=stage_label),
+        "actions": vi_sorted(actions, action_label),
+        "stages": vi_sorted(stages, stage_label),
     }
 
 

@@ -16,12 +16,13 @@ from reform.extensions import db
 from reform.models import Block, Campaign, Evidence, Framework, Submission, Unit
 from reform.models.submissions import SUBMITTED
 from reform.models.users import ADMIN, SECRETARIAT, STAFF_ROLES
-from reform.scoring import vi_sort_key
+from reform.scoring import vi_sorted
 from reform.security import roles_required
 from reform.services import campaigns as service
 from reform.services import notices
 from reform.services.access import get_campaign_or_404, staff_results_page
 from reform.services.phases import days_left, phase_of
+from reform.services.units import UNIT_ORDER, campaign_blocks
 from reform.validation import bounded_int, query_int
 from reform.web import render, see_other
 
@@ -104,18 +105,14 @@ def show(code: str):
         .where(Submission.campaign_id == campaign.id)
         .options(joinedload(Submission.unit), joinedload(Submission.block))
         .join(Unit, Submission.unit_id == Unit.id)
-        .order_by(Unit.name)
+        .order_by(*UNIT_ORDER)
     )
     if block_id:
         stmt = stmt.where(Submission.block_id == block_id)
     if status in STATUSES:
         stmt = stmt.where(Submission.status == status)
-    submissions = sorted(db.session.scalars(stmt).all(), key=lambda s: vi_sort_key(s.unit.name))
-    blocks = db.session.scalars(
-        select(Block)
-        .where(Block.id.in_([b.block_id for b in campaign.blocks]))
-        .order_by(Block.code)
-    ).all()
+    submissions = db.session.scalars(stmt).all()
+    blocks = campaign_blocks(campaign)
     phase = phase_of(campaign)
     evidence_counts = dict(
         db.session.execute(
@@ -189,7 +186,9 @@ def _settings_page(campaign: Campaign, form: SettingsForm, status: int = 200, ba
         status=status,
         campaign=campaign,
         form=form,
-        campaign_blocks=[(cb, blocks[cb.block_id]) for cb in campaign.blocks],
+        campaign_blocks=vi_sorted(
+            [(cb, blocks[cb.block_id]) for cb in campaign.blocks], lambda pair: pair[1].name
+        ),
         candidates=candidates,
         band_error=band_error,
         bands_text=_bands_text,

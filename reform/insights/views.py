@@ -5,15 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Blueprint, request
-from sqlalchemy import select
 
-from reform.extensions import db
-from reform.models import Block
 from reform.rankings.views import number_formatter
 from reform.scoring import HEAT_LEVELS, round2
 from reform.services import insights as service
 from reform.services.access import get_campaign_or_404, staff_results_page
 from reform.services.publication import latest_version
+from reform.services.units import campaign_blocks
 from reform.web import is_htmx, render
 
 bp = Blueprint("insights", __name__, url_prefix="/rankings")
@@ -34,13 +32,7 @@ def _figures():
 def heatmap(code: str):
     """Units by areas (component index) per block, and the criteria that lose most points."""
     campaign = get_campaign_or_404(code)
-    blocks = list(
-        db.session.scalars(
-            select(Block)
-            .where(Block.id.in_([b.block_id for b in campaign.blocks]))
-            .order_by(Block.code)
-        )
-    )
+    blocks = campaign_blocks(campaign)
     wanted = request.args.get("block") or None
     block = next((b for b in blocks if b.code == wanted), None)
     latest = latest_version(campaign)

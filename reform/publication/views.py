@@ -26,6 +26,7 @@ from reform.services.access import (
 from reform.services.framework_cache import parsed_framework
 from reform.services.phases import phase_of
 from reform.services.result_columns import result_columns
+from reform.services.units import campaign_blocks
 from reform.validation import bounded_int
 from reform.web import render, see_other
 
@@ -73,13 +74,8 @@ def _staff_context(campaign: Campaign, current: str) -> dict:
 
 
 def _campaign_blocks(campaign: Campaign) -> list[Block]:
-    return list(
-        db.session.scalars(
-            select(Block)
-            .where(Block.id.in_([b.block_id for b in campaign.blocks]))
-            .order_by(Block.code)
-        )
-    )
+    """The campaign's blocks by name (Vietnamese order)."""
+    return campaign_blocks(campaign)
 
 
 @bp.route("/campaigns/<code>/survey", methods=["GET", "POST"])

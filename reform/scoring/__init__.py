@@ -38,6 +38,7 @@ from reform.scoring.ranking import (
     vi_fold,
     vi_sort_key,
     vi_sort_string,
+    vi_sorted,
 )
 from reform.scoring.rules import (
     RULE_TYPES,
@@ -126,5 +127,6 @@ __all__ = [
     "vi_fold",
     "vi_sort_key",
     "vi_sort_string",
+    "vi_sorted",
     "weigh",
 ]

@@ -30,6 +30,7 @@ _NUMBER_BASE: Final = -(10**40)
 _UNKNOWN_BASE: Final = 1000
 
 WordKey = tuple[tuple[int, ...], tuple[int, ...]]
+T = TypeVar("T")
 
 
 def _word_key(word: str) -> WordKey:
@@ -157,6 +158,15 @@ def vi_sort_string(name: str) -> str:
     return text[:SORT_STRING_LENGTH]
 
 
+def vi_sorted(items: Iterable[T], name: Callable[[T], str]) -> list[T]:
+    """Items in the Vietnamese order of their names (`vi_sort_key`): users, blocks, campaigns.
+
+    Units carry the same order stored (`Unit.sort_key`, their `vi_sort_string`), so a query can
+    order them in the database instead.
+    """
+    return sorted(items, key=lambda item: vi_sort_key(name(item)))
+
+
 def vi_fold(text: str) -> str:
     """Text without case or diacritics ("Đắk Lắk" → "dak lak"), for searches typed either way."""
     decomposed = unicodedata.normalize("NFD", text.casefold())
@@ -172,9 +182,6 @@ class Rankable(Protocol):
 
     @property
     def value(self) -> Decimal | None: ...
-
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,9 +26,11 @@ from reform.models import (
 from reform.models.submissions import APPRAISAL
 from reform.models.users import EVALUATOR
 from reform.scoring import Framework as ScoringFramework
+from reform.scoring import vi_sorted
 from reform.services.assessment import applicable_leaves, parsed_framework
 from reform.services.audit import record
 from reform.services.phases import days_left
+from reform.services.units import UNIT_ORDER, unit_order
 from reform.validation import text_problem
 
 TODO, IN_PROGRESS, DONE, CLOSED = "todo", "in_progress", "done", "closed"
@@ -131,7 +133,7 @@ def _block_submissions(campaign: Campaign, block_id: int) -> list[Submission]:
             .where(Submission.campaign_id == campaign.id, Submission.block_id == block_id)
             .options(joinedload(Submission.unit))
             .join(Unit, Submission.unit_id == Unit.id)
-            .order_by(Unit.name)
+            .order_by(*UNIT_ORDER)
         )
     )
 
@@ -280,8 +282,8 @@ def unassign(assignment: Assignment, actor: User) -> None:
 
 
 def campaign_assignments(campaign: Campaign) -> list[Assignment]:
-    """A campaign's assignments with evaluator, block and unit loaded, by evaluator."""
-    return list(
+    """A campaign's assignments with evaluator, block and unit loaded, by evaluator's name."""
+    return vi_sorted(
         db.session.scalars(
             select(Assignment)
             .where(Assignment.campaign_id == campaign.id)
@@ -290,9 +292,9 @@ def campaign_assignments(campaign: Campaign) -> list[Assignment]:
                 joinedload(Assignment.block),
                 joinedload(Assignment.submission).joinedload(Submission.unit),
             )
-            .join(User, Assignment.evaluator_id == User.id)
-            .order_by(User.full_name, Assignment.id)
-        )
+            .order_by(Assignment.id)
+        ),
+        lambda a: a.evaluator.full_name or a.evaluator.username,
     )
 
 
@@ -469,14 +471,6 @@ def queue(evaluator: User, campaign: Campaign | None = None) -> list[QueueItem]:
             joinedload(Submission.block),
             joinedload(Submission.campaign).joinedload(Campaign.framework),
         )
-        .join(Unit, Submission.unit_id == Unit.id)
-        .join(Campaign, Submission.campaign_id == Campaign.id)
-        .order_by(
-            Campaign.appraisal_closes_on.is_(None),
-            Campaign.appraisal_closes_on,
-            Campaign.code,
-            Unit.name,
-        )
     ).all()
     items, countable = [], {}
     area_maps: dict[int, dict[str, str]] = {}
@@ -509,6 +503,16 @@ def queue(evaluator: User, campaign: Campaign | None = None) -> list[QueueItem]:
     done = _appraised_counts(countable)
     for item in items:
         item.done = done.get(item.submission.id, 0)
+    # Work still to do first; then the nearest deadline, and units by name (Vietnamese order).
+    items.sort(
+        key=lambda item: (
+            item.state in (DONE, CLOSED),
+            item.deadline is None,
+            item.deadline or date.min,
+            item.campaign.code,
+            unit_order(item.unit),
+        )
+    )
     return items
 
 

@@ -24,6 +24,7 @@ from reform.models import (
 from reform.scoring import FrameworkError, parse_bands
 from reform.services import frameworks as framework_service
 from reform.services.audit import record
+from reform.services.units import UNIT_ORDER
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")
 
@@ -90,12 +91,12 @@ def framework_kinds(framework: Framework) -> set[str]:
 
 
 def eligible_units(framework: Framework) -> list[Unit]:
-    """Active units in a block whose kind the framework applies to, by code."""
+    """Active units in a block whose kind the framework applies to, by name."""
     stmt = select(Unit).where(Unit.active.is_(True), Unit.block_id.is_not(None))
     kinds = framework_kinds(framework)
     if kinds:
         stmt = stmt.where(Unit.kind.in_(sorted(kinds)))
-    return list(db.session.scalars(stmt.order_by(Unit.code)))
+    return list(db.session.scalars(stmt.order_by(*UNIT_ORDER)))
 
 
 def create_campaign(

@@ -29,6 +29,7 @@ from reform.services.results import (
 )
 from reform.services.spreadsheet import CsvDictWriter, append_row
 from reform.services.survey import applicable_survey_codes
+from reform.services.units import UNIT_ORDER, by_block_and_name
 from reform.validation import text_problem
 
 NOT_SUBMITTED = "not_submitted"
@@ -120,13 +121,15 @@ def _now() -> datetime:
 
 def campaign_submissions(campaign: Campaign) -> list[Submission]:
     """The campaign's submissions with unit and block, by block and unit name."""
-    return list(
-        db.session.scalars(
-            select(Submission)
-            .join(Unit, Submission.unit_id == Unit.id)
-            .where(Submission.campaign_id == campaign.id)
-            .options(joinedload(Submission.unit), joinedload(Submission.block))
-            .order_by(Submission.block_id, Unit.name)
+    return by_block_and_name(
+        list(
+            db.session.scalars(
+                select(Submission)
+                .join(Unit, Submission.unit_id == Unit.id)
+                .where(Submission.campaign_id == campaign.id)
+                .options(joinedload(Submission.unit), joinedload(Submission.block))
+                .order_by(*UNIT_ORDER)
+            )
         )
     )
 

@@ -22,6 +22,7 @@ from reform.services.assessment import canonical_value, parsed_framework, proble
 from reform.services.audit import record
 from reform.services.locking import lock_submissions
 from reform.services.results import refresh_results
+from reform.services.units import UNIT_ORDER, by_block_and_name
 from reform.validation import bounded_int
 
 FIELD_PREFIX = "s-"
@@ -114,11 +115,11 @@ def grid(campaign: Campaign, block_id: int | None = None) -> SurveyGrid:
         .join(Unit, Submission.unit_id == Unit.id)
         .where(Submission.campaign_id == campaign.id)
         .options(joinedload(Submission.unit), joinedload(Submission.block))
-        .order_by(Submission.block_id, Unit.name)
+        .order_by(*UNIT_ORDER)
     )
     if block_id:
         stmt = stmt.where(Submission.block_id == block_id)
-    submissions = db.session.scalars(stmt).all()
+    submissions = by_block_and_name(list(db.session.scalars(stmt)))
     entries = survey_entries(campaign)
     rows = []
     for submission in submissions:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -12,6 +13,7 @@ from sqlalchemy import func, or_, select
 
 from reform.extensions import db
 from reform.models import Block, Unit
+from reform.scoring import vi_sort_key, vi_sort_string, vi_sorted
 from reform.services.spreadsheet import starts_like_formula
 from reform.validation import text_problem
 
@@ -38,8 +40,8 @@ class ImportReport:
 def search_units(
     q: str = "", *, kind: str = "", block_id: int | None = None, include_inactive: bool = False
 ) -> list[Unit]:
-    """Units matching a code or name fragment, ordered by code."""
-    stmt = select(Unit).order_by(Unit.code)
+    """Units matching a code or name fragment, in the Vietnamese order of their names."""
+    stmt = select(Unit).order_by(*UNIT_ORDER)
     if q:
         term = q.strip().lower()
         stmt = stmt.where(
@@ -66,12 +68,43 @@ def unit_tree(units: list[Unit]) -> list[tuple[Unit, int]]:
     out: list[tuple[Unit, int]] = []
 
     def walk(parent: int | None, depth: int) -> None:
-        for child in sorted(by_parent.get(parent, []), key=lambda u: u.code):
+        for child in sorted(by_parent.get(parent, []), key=unit_order):
             out.append((child, depth))
             walk(child.id, depth + 1)
 
     walk(None, 0)
     return out
+
+
+# Lists of units, everywhere: by name as Vietnamese dictionaries order it (the stored
+# `vi_sort_string` of the name, compared by code point), the code only between equal names.
+UNIT_ORDER = (Unit.sort_key, Unit.code)
+
+
+def unit_order(unit: Unit) -> tuple[str, str]:
+    """The key `UNIT_ORDER` sorts on, for units already loaded."""
+    return (unit.sort_key or vi_sort_string(unit.name), unit.code)
+
+
+def block_order(block: Block | None) -> tuple:
+    """Blocks by name (Vietnamese order); units without a block after them."""
+    return (True, ()) if block is None else (False, vi_sort_key(block.name))
+
+
+def by_block_and_name(submissions: list) -> list:
+    """Submissions (units already in `UNIT_ORDER`) grouped by block in the blocks' name order."""
+    return sorted(submissions, key=lambda submission: block_order(submission.block))
+
+
+def blocks_by_name(ids: Collection[int] | None = None) -> list[Block]:
+    """Every block (or those with these ids), in the Vietnamese order of the names."""
+    stmt = select(Block) if ids is None else select(Block).where(Block.id.in_(list(ids)))
+    return vi_sorted(db.session.scalars(stmt), lambda block: block.name)
+
+
+def campaign_blocks(campaign) -> list[Block]:
+    """The blocks a campaign ranks, in the Vietnamese order of the names."""
+    return blocks_by_name([b.block_id for b in campaign.blocks])
 
 
 def kinds() -> list[str]:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from reform.extensions import db
 from reform.models import Unit, User, UserRole
 from reform.models.users import ADMIN, ROLES, UNIT_ROLES
+from reform.scoring import vi_sorted
 from reform.services.accounts import end_all_sessions, find_user, set_password, temporary_password
 from reform.services.passwords import hash_password
 
@@ -142,8 +143,9 @@ def set_active(user: User, active: bool, *, actor: User) -> None:
 def search_users(
     q: str = "", role: str = "", include_inactive: bool = True, *, for_user: User | None = None
 ) -> list[User]:
-    """Users matching a username or name fragment and holding the role, by username."""
-    stmt = select(User).options(selectinload(User.unit)).order_by(User.username)
+    """Users matching a username or name fragment and holding the role, in the Vietnamese
+    order of their full names."""
+    stmt = select(User).options(selectinload(User.unit))
     if for_user is not None and not for_user.has_role(ADMIN):
         # Administrators' accounts are listed to administrators only.
         stmt = stmt.where(~User.role_rows.any(UserRole.role == ADMIN))
@@ -159,4 +161,4 @@ def search_users(
         stmt = stmt.where(User.role_rows.any(UserRole.role == role))
     if not include_inactive:
         stmt = stmt.where(User.active.is_(True))
-    return list(db.session.scalars(stmt))
+    return vi_sorted(db.session.scalars(stmt), lambda user: user.full_name or user.username)

@@ -28,6 +28,7 @@ from reform.scoring import (
     evaluate,
     parse_bands,
     round2,
+    vi_sort_key,
     weigh,
 )
 from reform.scoring import Framework as ScoringFramework
@@ -321,8 +322,8 @@ def what_if(
         blocks.append(
             WhatIfBlock(found.code if found else "", found.name if found else "", block, rows)
         )
-    # Blocks in code order, as the ranking page lists them.
-    blocks.sort(key=lambda b: b.code)
+    # Blocks by name in Vietnamese order, as the ranking page's picker lists them.
+    blocks.sort(key=lambda b: vi_sort_key(b.name))
     return WhatIf(
         blocks=blocks,
         real_framework=campaign.framework,

@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from reform.extensions import db
-from reform.models import Block, User
+from reform.models import User
 from reform.models.users import STAFF_ROLES
+from reform.scoring import vi_sorted
 from reform.security import roles_required
 from reform.services import units as unit_service
 from reform.services.access import get_unit_or_404
@@ -24,7 +25,7 @@ def directory():
     """Every active unit, grouped by block, with search."""
     q = request.args.get("q", "")
     found = unit_service.search_units(q)
-    blocks = db.session.scalars(select(Block).order_by(Block.code)).all()
+    blocks = unit_service.blocks_by_name()
     grouped = {b.id: [] for b in blocks}
     without_block = []
     for unit in found:
@@ -43,10 +44,12 @@ def directory():
 def detail(unit_id: int):
     """A unit's page: its place in the tree, its block and its people."""
     unit = get_unit_or_404(unit_id, for_user=current_user)
-    people = db.session.scalars(
-        select(User)
-        .where(User.unit_id == unit.id, User.active.is_(True))
-        .options(selectinload(User.role_rows))
-        .order_by(User.full_name)
-    ).all()
+    people = vi_sorted(
+        db.session.scalars(
+            select(User)
+            .where(User.unit_id == unit.id, User.active.is_(True))
+            .options(selectinload(User.role_rows))
+        ),
+        lambda user: user.full_name or user.username,
+    )
     return render("units/detail.html", unit=unit, people=people)

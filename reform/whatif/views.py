@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from reform.campaigns.views import parse_bands_text
-from reform.extensions import db
-from reform.models import Block
 from reform.models.users import ADMIN, LEADER, SECRETARIAT
 from reform.rankings.views import number_formatter
 from reform.scoring.numbers import fmt_plain, parse_user_number
@@ -16,6 +13,7 @@ from reform.security import roles_required
 from reform.services import whatif as service
 from reform.services.access import get_campaign_or_404, staff_results_page
 from reform.services.campaigns import CampaignProblem
+from reform.services.units import campaign_blocks
 from reform.validation import bounded_int
 from reform.web import is_htmx, render
 
@@ -79,13 +77,7 @@ def show(code: str):
         bands = parse_bands_text(bands_text)
     except CampaignProblem as problem:
         errors[service.BANDS] = problem.message
-    blocks = list(
-        db.session.scalars(
-            select(Block)
-            .where(Block.id.in_([b.block_id for b in campaign.blocks]))
-            .order_by(Block.code)
-        )
-    )
+    blocks = campaign_blocks(campaign)
     block = next((b for b in blocks if b.code == request.args.get("block")), None)
     block_id = block.id if block is not None else None
     try:
