@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from reform.i18n import role_label
 from reform.models.users import ROLES
-from reform.services.units import CODE_RE, KIND_RE
+from reform.services.units import ABBREVIATION_RE, CODE_RE, KIND_RE
 from reform.services.users import USERNAME_RE
 from reform.validation import SafeForm
 
@@ -42,6 +42,22 @@ class UnitForm(SafeForm):
     )
     parent_id = SelectField(_l("Parent unit"), coerce=int, validate_choice=True)
     block_id = SelectField(_l("Block"), coerce=int, validate_choice=True)
+    place = StringField(
+        _l("Place name on documents"),
+        validators=[Optional(), Length(max=100)],
+        description=_l(
+            "Dates its official documents: “Hòa Sơn, ngày … tháng … năm …”. Empty: its parent "
+            "unit's place."
+        ),
+    )
+    abbreviation = StringField(
+        _l("Abbreviation in document numbers"),
+        validators=[
+            Optional(),
+            Regexp(ABBREVIATION_RE.pattern, message=_l("Letters, digits and - only (max 20).")),
+        ],
+        description=_l("As in “Số: 125/BC-UBND”. Empty: the unit's code."),
+    )
 
 
 class BlockForm(SafeForm):

@@ -97,6 +97,8 @@ def _save_unit(form: UnitForm, unit: Unit | None):
         unit = Unit(code=code, name="", kind="")
         db.session.add(unit)
     unit.code, unit.name, unit.kind = code, form.name.data.strip(), form.kind.data.strip()
+    unit.place = (form.place.data or "").strip() or None
+    unit.abbreviation = (form.abbreviation.data or "").strip() or None
     unit.parent = parent
     unit.block = db.session.get(Block, form.block_id.data) if form.block_id.data else None
     db.session.commit()
@@ -179,6 +181,7 @@ def units_import():
         form=form,
         report=report,
         columns=unit_service.CSV_COLUMNS,
+        optional_columns=unit_service.OPTIONAL_COLUMNS,
     )
 
 

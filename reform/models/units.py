@@ -48,6 +48,10 @@ class Unit(db.Model):
     # Vietnamese dictionary order of the name as a plain string (kept with the name), so lists
     # and rankings can be ordered and paged by the database.
     sort_key: Mapped[str | None] = mapped_column(SortKey, index=True)
+    # What its official documents are dated and numbered with: the place name of the date line
+    # ("Hòa Sơn, ngày … tháng … năm …") and the abbreviation of the number ("Số: …/BC-UBND").
+    place: Mapped[str | None] = mapped_column(String(100))
+    abbreviation: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
@@ -60,6 +64,15 @@ class Unit(db.Model):
         """Set the sort key with the name, so no code that creates or renames a unit forgets."""
         self.sort_key = None if name is None else vi_sort_string(name)
         return name
+
+    def place_name(self) -> str | None:
+        """The place its documents are dated at: its own, else its nearest parent's."""
+        return next((unit.place for unit in (self, *self.ancestors()) if unit.place), None)
+
+    @property
+    def document_abbreviation(self) -> str:
+        """The abbreviation its document numbers carry: the one set, else its code."""
+        return self.abbreviation or self.code
 
     def ancestors(self) -> list[Unit]:
         """Parents from the nearest up to the root."""

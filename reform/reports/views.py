@@ -6,7 +6,7 @@ import re
 import unicodedata
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -48,12 +48,30 @@ def _file_name(report: official.OfficialReport, *parts: str) -> str:
     return " - ".join((*parts, report.campaign.code, status))
 
 
+def _number() -> tuple[str | None, str | None]:
+    """The document number asked for (?number=125), and why it is refused if it is."""
+    text = request.args.get("number", "").strip()
+    if not text:
+        return None, None
+    problem = official.document_number_problem(text)
+    return (None, problem) if problem else (text, None)
+
+
+def _refused_number(page: str, problem: str, **context) -> Response:
+    """The report's page with the number field marked: nothing is generated with a bad number."""
+    return render(page, status=422, pdf=False, number_error=problem, **context)
+
+
 @bp.get("/<code>")
 @staff_results_page
 def campaign(code: str):
     """The campaign's results in the official document layout, for the browser's print."""
-    report = official.official_report(get_campaign_or_404(code))
-    return render("reports/campaign.html", report=report, pdf=False)
+    number, problem = _number()
+    report = official.official_report(get_campaign_or_404(code), number)
+    status = 422 if problem else 200
+    return render(
+        "reports/campaign.html", status=status, report=report, pdf=False, number_error=problem
+    )
 
 
 @bp.get("/<code>.pdf")
@@ -62,7 +80,10 @@ def campaign_pdf(code: str):
     """The same report as an A4 PDF file."""
     from reform.services.pdf import render_pdf
 
-    report = official.official_report(get_campaign_or_404(code))
+    number, problem = _number()
+    report = official.official_report(get_campaign_or_404(code), number)
+    if problem:
+        return _refused_number("reports/campaign.html", problem, report=report)
     pdf = render_pdf(render_template("reports/campaign.html", report=report, pdf=True))
     return _download(pdf, "application/pdf", _file_name(report, _("Results")), ".pdf")
 
@@ -71,7 +92,10 @@ def campaign_pdf(code: str):
 @staff_results_page
 def results_xlsx(code: str):
     """The results workbook in the official layout: a sheet per block and a sheet of bands."""
-    report = official.official_report(get_campaign_or_404(code))
+    number, problem = _number()
+    report = official.official_report(get_campaign_or_404(code), number)
+    if problem:
+        return _refused_number("reports/campaign.html", problem, report=report)
     name = _file_name(report, _("Results"))
     return _download(official.official_xlsx(report), XLSX, name, ".xlsx")
 
@@ -86,7 +110,7 @@ def results_csv(code: str):
     return _download(official.official_csv(report), "text/csv", name, ".csv")
 
 
-def _unit_report(code: str, unit_code: str) -> official.UnitReport:
+def _unit_report(code: str, unit_code: str, number: str | None = None) -> official.UnitReport:
     """The unit's report if this user may see its results (the rule in services.access) and it
     takes part; otherwise 404."""
     campaign = get_campaign_or_404(code)
@@ -94,7 +118,7 @@ def _unit_report(code: str, unit_code: str) -> official.UnitReport:
     if unit is None or not can_see_unit(current_user, unit):
         abort(404)
     access = results_access_or_404(current_user, campaign, unit)
-    found = official.unit_report(official.official_report(campaign), unit)
+    found = official.unit_report(official.official_report(campaign, number), unit)
     # A unit's people read the published version only, never figures computed live.
     if found is None or (access == PUBLISHED and not found.report.published):
         abort(404)
@@ -105,7 +129,12 @@ def _unit_report(code: str, unit_code: str) -> official.UnitReport:
 @login_required
 def unit(code: str, unit_code: str):
     """One unit's results: figures, rank, areas against the block average, criteria."""
-    return render("reports/unit.html", unit_report=_unit_report(code, unit_code), pdf=False)
+    number, problem = _number()
+    found = _unit_report(code, unit_code, number)
+    status = 422 if problem else 200
+    return render(
+        "reports/unit.html", status=status, unit_report=found, pdf=False, number_error=problem
+    )
 
 
 @bp.get("/<code>/units/<unit_code>.pdf")
@@ -114,7 +143,10 @@ def unit_pdf(code: str, unit_code: str):
     """The unit's report as an A4 PDF file."""
     from reform.services.pdf import render_pdf
 
-    found = _unit_report(code, unit_code)
+    number, problem = _number()
+    found = _unit_report(code, unit_code, number)
+    if problem:
+        return _refused_number("reports/unit.html", problem, unit_report=found)
     pdf = render_pdf(render_template("reports/unit.html", unit_report=found, pdf=True))
     name = _file_name(found.report, _("Results"), found.unit.name)
     return _download(pdf, "application/pdf", name, ".pdf")

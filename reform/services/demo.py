@@ -36,6 +36,7 @@ from reform.services.users import create_user
 
 DEMO_PASSWORD = "reform-demo"
 PROVINCE = ("UBND-HS", "Ủy ban nhân dân tỉnh Hòa Sơn", "province")
+PROVINCE_PLACE, PROVINCE_ABBREVIATION = "Hòa Sơn", "UBND"
 
 DEPARTMENTS = [
     ("VP-UBND", "Văn phòng Ủy ban nhân dân tỉnh"),
@@ -126,6 +127,8 @@ def load_demo() -> list[tuple[str, str]]:
         return found
 
     province = unit(*PROVINCE, None, None)
+    # What the official reports are dated and numbered with: "Hòa Sơn, ngày …", "Số: …/BC-UBND".
+    province.place, province.abbreviation = PROVINCE_PLACE, PROVINCE_ABBREVIATION
     dept_block = get_or_create_block("SBN", "Sở, ban, ngành")
     ward_block = get_or_create_block("PHUONG", "Phường")
     commune_block = get_or_create_block("XA", "Xã, đặc khu")

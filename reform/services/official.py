@@ -33,6 +33,10 @@ NATIONAL_MOTTO = "Độc lập - Tự do - Hạnh phúc"
 # Row of the column headings on every block sheet of the workbook (the title rows come first).
 HEADER_ROW = 9
 CSV_STATUS_COLUMNS = ("status", "version", "published_on", "content_hash")
+# A document number entered when generating the report: digits, maybe a letter ("125", "12a").
+DOCUMENT_NUMBER = re.compile(r"[0-9]{1,6}[A-Za-z]?")
+# The gap left for the number (or the place) when the report is printed to be filled by hand.
+BLANK = "\u00a0" * 8
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,7 @@ class OfficialReport:
     blocks: list[ReportBlock]
     day: date
     generated_at: datetime
+    number: str | None = None
 
     @property
     def published(self) -> bool:
@@ -147,10 +152,22 @@ class OfficialReport:
         )
 
     @property
-    def date_line(self) -> str:
-        """The date line, "…, ngày dd tháng mm năm yyyy"; the signer fills in the place."""
+    def number_line(self) -> str:
+        """ "Số: 125/BC-UBND"; without a number, a gap to fill by hand ("Số:        /BC-UBND")."""
+        abbreviation = self.issuer.document_abbreviation if self.issuer else BLANK
         return _(
-            "…, day %(day)s month %(month)s year %(year)s",
+            "No. %(number)s/BC-%(abbreviation)s",
+            number=self.number or BLANK,
+            abbreviation=abbreviation,
+        )
+
+    @property
+    def date_line(self) -> str:
+        """ "Hòa Sơn, ngày dd tháng mm năm yyyy" with the issuer's place; "…" when it has none."""
+        place = self.issuer.place_name() if self.issuer else None
+        return _(
+            "%(place)s, day %(day)s month %(month)s year %(year)s",
+            place=place or "…",
             day=f"{self.day.day:02d}",
             month=f"{self.day.month:02d}",
             year=self.day.year,
@@ -217,8 +234,16 @@ def issuing_unit(campaign: Campaign) -> Unit | None:
     return roots[0] if len(roots) == 1 else None
 
 
-def official_report(campaign: Campaign) -> OfficialReport:
-    """The report of the campaign's results: the latest published version's, else live."""
+def document_number_problem(text: str) -> str | None:
+    """Why a document number entered for the report is refused, or None."""
+    if DOCUMENT_NUMBER.fullmatch(text):
+        return None
+    return _("Write the document number in digits, maybe with one letter after them, e.g. 125.")
+
+
+def official_report(campaign: Campaign, number: str | None = None) -> OfficialReport:
+    """The report of the campaign's results: the latest published version's, else live;
+    `number` is the document number entered when generating it (checked by the caller)."""
     found = results_document(campaign)
     fw = parsed_framework(campaign.framework)
     areas = [Area(node.code, node.name) for node in fw.criteria if not (node.bonus or node.penalty)]
@@ -242,6 +267,7 @@ def official_report(campaign: Campaign) -> OfficialReport:
         blocks=blocks,
         day=day,
         generated_at=datetime.now(UTC).replace(tzinfo=None),
+        number=number or None,
     )
 
 
@@ -358,6 +384,8 @@ def official_xlsx(report: OfficialReport) -> bytes:
         merged(sheet, 1, report.issuer_name.upper(), bold, 1, split)
         merged(sheet, 1, NATIONAL_NAME, bold, split + 1)
         merged(sheet, 2, NATIONAL_MOTTO, bold, split + 1)
+        # The number under the issuer and the place and date under the motto, on one line.
+        merged(sheet, 3, report.number_line, plain, 1, split)
         merged(sheet, 3, report.date_line, Font(name="Times New Roman", italic=True), split + 1)
         merged(sheet, 4, report.title.upper(), Font(name="Times New Roman", bold=True, size=14))
         merged(sheet, 5, report.campaign.name, bold)

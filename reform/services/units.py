@@ -18,8 +18,12 @@ from reform.services.spreadsheet import starts_like_formula
 from reform.validation import text_problem
 
 CSV_COLUMNS = ("code", "name", "kind", "parent_code", "block_code", "block_name")
+# Read when the header has them: a file without them leaves these settings as they are.
+OPTIONAL_COLUMNS = ("place", "abbreviation")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")
 KIND_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+# The abbreviation in a document number ("UBND", "SNV", "ĐHQG"): letters, digits and dashes.
+ABBREVIATION_RE = re.compile(r"^[^\W_](?:[^\W_]|-){0,19}$")
 
 
 @dataclass
@@ -145,9 +149,10 @@ def parse_units_csv(data: bytes) -> tuple[list[dict[str, str]], list[tuple[int, 
     if missing:
         return [], [(1, _("Missing columns: %(cols)s.", cols=", ".join(missing)))]
     reader.fieldnames = header
+    columns = CSV_COLUMNS + tuple(c for c in OPTIONAL_COLUMNS if c in header)
     rows: list[dict] = []
     for row in reader:
-        cleaned = {c: (row.get(c) or "").strip() for c in CSV_COLUMNS}
+        cleaned = {c: (row.get(c) or "").strip() for c in columns}
         rows.append(cleaned | {"_line": reader.line_num})
     if not rows:
         return [], [(1, _("The file has no units."))]
@@ -217,6 +222,20 @@ def import_units(data: bytes) -> ImportReport:
             problem := text_problem(row["block_name"], max_length=200, multiline=False)
         ):
             errs.append((line, problem))
+        if row.get("place") and (
+            problem := text_problem(row["place"], max_length=100, multiline=False)
+        ):
+            errs.append((line, problem))
+        if row.get("abbreviation") and not ABBREVIATION_RE.match(row["abbreviation"]):
+            errs.append(
+                (
+                    line,
+                    _(
+                        "Abbreviation “%(text)s” may hold only letters, digits and - (max 20).",
+                        text=row["abbreviation"],
+                    ),
+                )
+            )
         report.warnings.extend((line, message) for message in formula_warnings(row))
         if not KIND_RE.match(row["kind"]):
             errs.append(
@@ -268,6 +287,10 @@ def import_units(data: bytes) -> ImportReport:
         else:
             unit.name, unit.kind, unit.block, unit.active = row["name"], row["kind"], block, True
             report.updated += 1
+        # An empty cell clears the setting; a file without the column keeps it.
+        for column in OPTIONAL_COLUMNS:
+            if column in row:
+                setattr(unit, column, row[column] or None)
     for row in rows:
         parent_code = row["parent_code"]
         by_code[row["code"]].parent = by_code[parent_code] if parent_code else None

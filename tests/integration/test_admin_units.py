@@ -237,3 +237,85 @@ def test_blocks_create_and_rename(login_as, units):
     assert r.status_code == 303
     db.session.expire_all()
     assert db.session.get(Block, block.id).name == "Cụm thi đua 1"
+
+
+# ---- what official documents are dated and numbered with -----------------------------------
+
+
+def _edit(client, unit: Unit, **extra):
+    data = {
+        "code": unit.code,
+        "name": unit.name,
+        "kind": unit.kind,
+        "parent_id": unit.parent_id or 0,
+        "block_id": unit.block_id or 0,
+    }
+    return client.post(f"/admin/units/{unit.id}/edit", data=data | extra)
+
+
+def test_place_and_abbreviation_are_set_in_the_unit_form(login_as, units):
+    province = units["province"]
+    c = login_as("secretariat")
+    form = c.get(f"/admin/units/{province.id}/edit").get_data(as_text=True)
+    assert 'name="place"' in form and 'name="abbreviation"' in form
+    assert "Địa danh ghi trên văn bản" in form
+    assert _edit(c, province, place=" Hòa Sơn ", abbreviation="UBND").status_code == 303
+    db.session.expire_all()
+    saved = db.session.get(Unit, province.id)
+    assert (saved.place, saved.abbreviation) == ("Hòa Sơn", "UBND")
+    assert 'value="Hòa Sơn"' in c.get(f"/admin/units/{province.id}/edit").get_data(as_text=True)
+    # Emptied, they fall back on the parent's place and the unit's code.
+    assert _edit(c, province, place="", abbreviation="").status_code == 303
+    db.session.expire_all()
+    saved = db.session.get(Unit, province.id)
+    assert saved.place is None and saved.document_abbreviation == "TINH"
+
+
+def test_a_bad_abbreviation_or_place_is_refused_beside_its_field(login_as, units):
+    province = units["province"]
+    c = login_as("admin")
+    for field, value in (
+        ("abbreviation", "BC/UBND"),
+        ("abbreviation", "A" * 21),
+        ("place", "x" * 101),
+    ):
+        r = _edit(c, province, **{field: value})
+        assert r.status_code == 422, (field, value)
+        assert f'id="{field}-error"' in r.get_data(as_text=True)
+    db.session.expire_all()
+    saved = db.session.get(Unit, province.id)
+    assert saved.place is None and saved.abbreviation is None
+
+
+def test_import_reads_the_optional_place_and_abbreviation_columns(app, units):
+    from reform.services.units import import_units
+
+    with_settings = (
+        "code,name,kind,parent_code,block_code,block_name,place,abbreviation\n"
+        "TINH,UBND tỉnh,province,,,,Hòa Sơn,UBND\n"
+        "STP,Sở Tư pháp,department,TINH,SBN,,,\n"
+    )
+    assert import_units(with_settings.encode()).ok
+    assert (_unit("TINH").place, _unit("TINH").abbreviation) == ("Hòa Sơn", "UBND")
+    assert _unit("STP").place is None and _unit("STP").place_name() == "Hòa Sơn"
+    # The six usual columns (or only one of the new ones) leave the other settings as they are.
+    plain = "code,name,kind,parent_code,block_code,block_name\nTINH,UBND tỉnh,province,,,\n"
+    assert import_units(plain.encode()).ok
+    assert (_unit("TINH").place, _unit("TINH").abbreviation) == ("Hòa Sơn", "UBND")
+    only_place = "code,name,kind,parent_code,block_code,block_name,place\nTINH,UBND,province,,,,\n"
+    assert import_units(only_place.encode()).ok
+    assert (_unit("TINH").place, _unit("TINH").abbreviation) == (None, "UBND")
+
+
+def test_import_refuses_a_bad_abbreviation_with_its_line(app, units):
+    from reform.services.units import import_units
+
+    bad = (
+        "code,name,kind,parent_code,block_code,block_name,abbreviation\n"
+        "TINH,UBND tỉnh,province,,,,UBND\n"
+        "STP,Sở Tư pháp,department,TINH,SBN,,BC/STP\n"
+    )
+    report = import_units(bad.encode())
+    assert not report.ok and [line for line, _ in report.errors] == [3]
+    assert "BC/STP" in report.errors[0][1]
+    assert _unit("TINH").abbreviation is None  # all or nothing

@@ -149,3 +149,16 @@ def test_import_units(runner, tmp_path, app):
     assert result.exit_code != 0
     assert "bad.csv:2:" in result.output and "bad.csv:3:" in result.output
     assert db.session.scalar(select(Unit).where(Unit.code == "Z1")) is None
+
+
+def test_import_units_takes_an_optional_place_column(runner, tmp_path, app):
+    placed = tmp_path / "places.csv"
+    placed.write_text(
+        "code,name,kind,parent_code,block_code,block_name,place\n"
+        "T,UBND tỉnh,province,,,,Hòa Sơn\nS1,Sở Nội vụ,department,T,SBN,Sở,\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(args=["import-units", str(placed)])
+    assert result.exit_code == 0, result.output
+    sub = db.session.scalar(select(Unit).where(Unit.code == "S1"))
+    assert sub.parent.place == "Hòa Sơn" and sub.place_name() == "Hòa Sơn"

@@ -89,6 +89,9 @@ MAIN_PAGES = [
     ("leader", "/rankings/PAR-TEST/heatmap", "section-15-5"),
     ("leader", "/rankings/PAR-TEST/what-if", "section-15-6"),
     ("leader", "/notifications", "section-14"),
+    # The printable documents have their own toolbar; the link is there, never on paper.
+    ("officer", "/assessments/{submission}/report", "section-11-12"),
+    ("leader", "/reports/PAR-TEST", "section-15-2"),
 ]
 
 

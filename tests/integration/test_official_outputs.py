@@ -458,3 +458,88 @@ def test_a_units_report_is_for_staff_and_that_units_people(app, login_as, offici
             template.format(code="NOPE", unit="STP"),
         ):
             assert login_as("admin").get(url).status_code == 404, url
+
+
+# ---- the header: document number, place and date --------------------------------------------
+
+
+def header_settings(units, place: str | None = "Hòa Sơn", abbreviation: str | None = "UBND"):
+    """The province's place name and abbreviation, as set in the unit admin."""
+    province = db.session.get(type(units["province"]), units["province"].id)
+    province.place, province.abbreviation = place, abbreviation
+    db.session.commit()
+
+
+def test_the_header_numbers_and_dates_the_report_from_the_issuers_settings(
+    login_as, official, units
+):
+    from reform.services.official import HEADER_ROW
+    from reform.services.phases import today
+
+    header_settings(units)
+    day = today()
+    date_line = f"Hòa Sơn, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+    blank = "Số: " + "\u00a0" * 8 + "/BC-UBND"
+    c = login_as("secretariat")
+
+    # Without a number: a gap to fill by hand, and the place instead of "…".
+    html = c.get("/reports/PAR-OFF").get_data(as_text=True)
+    assert f'<p class="number">{blank}</p>' in html and date_line in html
+    assert "…, ngày" not in html
+    pdf = pdf_text(c.get("/reports/PAR-OFF.pdf").data)
+    assert "Số: /BC-UBND" in pdf and date_line in pdf
+    sheet = read_xlsx(c.get("/reports/PAR-OFF/results.xlsx").data).worksheets[0]
+    assert (sheet["A3"].value, sheet["D3"].value) == (blank, date_line)
+    assert sheet.cell(HEADER_ROW, 1).value == "Xếp hạng"  # the table has not moved
+
+    # The number entered on the page goes into the header and into the PDF and Excel links.
+    html = c.get("/reports/PAR-OFF?number=125").get_data(as_text=True)
+    assert '<p class="number">Số: 125/BC-UBND</p>' in html
+    assert 'href="/reports/PAR-OFF.pdf?number=125"' in html
+    assert 'href="/reports/PAR-OFF/results.xlsx?number=125"' in html
+    assert 'id="number" name="number" value="125"' in html
+    pdf = pdf_text(c.get("/reports/PAR-OFF.pdf?number=125").data)
+    assert "Số: 125/BC-UBND" in pdf and date_line in pdf
+    sheet = read_xlsx(c.get("/reports/PAR-OFF/results.xlsx?number=125").data).worksheets[0]
+    assert sheet["A3"].value == "Số: 125/BC-UBND"
+
+    # A unit's report carries the same header.
+    pdf = pdf_text(c.get("/reports/PAR-OFF/units/STP.pdf?number=7a").data)
+    assert "Số: 7a/BC-UBND" in pdf and date_line in pdf
+
+    # In English too.
+    c.set_cookie("reform_lang", "en")
+    html = c.get("/reports/PAR-OFF?number=125").get_data(as_text=True)
+    assert "No. 125/BC-UBND" in html
+    assert f"Hòa Sơn, day {day.day:02d} month {day.month:02d} year {day.year}" in html
+
+
+def test_without_settings_the_header_keeps_gaps_and_the_code(login_as, official, units):
+    header_settings(units, place=None, abbreviation=None)
+    html = login_as("secretariat").get("/reports/PAR-OFF").get_data(as_text=True)
+    # The issuer (the province, code TINH) has no abbreviation: its code stands in.
+    assert '<p class="number">Số: ' + "\u00a0" * 8 + "/BC-TINH</p>" in html
+    assert "<em>…, ngày " in html
+
+
+def test_a_unit_takes_its_parents_place_unless_it_has_its_own(app, units):
+    header_settings(units)
+    own = units["own"]
+    assert own.place_name() == "Hòa Sơn" and own.document_abbreviation == "STP"
+    own.place = "Thanh Hóa"
+    assert own.place_name() == "Thanh Hóa"
+
+
+@pytest.mark.parametrize("number", ["12/3", "một", "1234567", "<b>1</b>", " 1 2"])
+def test_a_bad_document_number_is_refused_beside_its_field(login_as, official, units, number):
+    c = login_as("secretariat")
+    for url in ("/reports/PAR-OFF", "/reports/PAR-OFF.pdf", "/reports/PAR-OFF/results.xlsx"):
+        response = c.get(url, query_string={"number": number})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422 and response.mimetype == "text/html", url
+        assert 'aria-invalid="true"' in html and 'id="number-error"' in html
+        assert "Ghi số văn bản bằng chữ số" in html
+        # Nothing was numbered with it.
+        assert '<p class="number">Số: ' + "\u00a0" * 8 + "/BC-TINH</p>" in html
+    unit = c.get("/reports/PAR-OFF/units/STP.pdf", query_string={"number": number})
+    assert unit.status_code == 422 and 'id="number-error"' in unit.get_data(as_text=True)
