@@ -50,7 +50,10 @@ def test_every_page_of_the_app_has_a_section_in_both_guides(app):
         for rule in app.url_map.iter_rules()
         if "GET" in rule.methods and rule.endpoint not in NOT_PAGES
     }
-    assert pages - set(SECTIONS) == set(), "pages without a help section"
+    assert pages - set(SECTIONS) == set(), (
+        "pages without a help section: map each in SECTIONS (reform/help/views.py) to an anchor "
+        "of docs/user-guide.*.md, or list it in NOT_PAGES above if it answers a file, not a page"
+    )
     for name in GUIDES.values():
         anchors = render_markdown((DOCS / name).read_text(encoding="utf-8")).anchors
         assert set(SECTIONS.values()) - anchors == set(), name
