@@ -1023,6 +1023,12 @@ def profile(config: dict[str, Any], state: Driven, count: int) -> None:
     for (filename, line, function), row in ranked:
         where = filename.rsplit("site-packages/", 1)[-1].rsplit("/reform/", 1)[-1]
         print(f"               {row[2] / total:6.1%}  {function} ({where}:{line}, {row[1]} calls)")
+    # Where the time goes, whoever spends it: the hooks and helpers around the view show here.
+    print("               top functions by cumulative time:")
+    ranked = sorted(table.items(), key=lambda kv: -kv[1][3])[:30]
+    for (filename, line, function), row in ranked:
+        where = filename.rsplit("site-packages/", 1)[-1].rsplit("/reform/", 1)[-1]
+        print(f"               {row[3] / count * 1000:7.2f} ms  {function} ({where}:{line})")
 
 
 # ---- main ----------------------------------------------------------------------------------
