@@ -115,6 +115,21 @@ def make_app(database_url, tmp_path) -> Iterator[Callable[..., Flask]]:
                 db.engine.dispose()
 
 
+@pytest.fixture(scope="module")
+def module_app(database_url, tmp_path_factory) -> Iterator[Flask]:
+    """One app for all the tests of a module that only read what it holds (the demo, say):
+    built once, CSRF on as in production, its tables emptied after the module. A module using
+    it must not use `make_app`, which empties the tables after each test."""
+    config = _test_config(database_url, tmp_path_factory.mktemp("module-instance"))
+    app = create_app(_engine_options(database_url) | config | {"WTF_CSRF_ENABLED": True})
+    app.test_client_class = IsolatedClient
+    yield app
+    with app.app_context():
+        _empty_tables()
+        db.session.remove()
+        db.engine.dispose()
+
+
 def _empty_tables() -> None:
     """Delete every row, children first, so each test starts from nothing."""
     db.session.remove()

@@ -51,6 +51,56 @@
     if (event.target.closest && event.target.closest("[data-print]")) window.print();
   });
 
+  // Rows of links that scroll sideways on a phone (a campaign's pages, the form's areas) start
+  // with the current one in view, also when a save redraws them; otherwise it may sit off-screen.
+  function showCurrent(scope) {
+    var lists = Array.prototype.slice.call(scope.querySelectorAll(".campaign-nav ul, .areas ul"));
+    if (scope.matches && scope.matches(".campaign-nav, .areas")) lists.push(scope.querySelector("ul"));
+    lists.forEach(function (list) {
+      var current = list && list.querySelector("[aria-current]");
+      if (!current || list.scrollWidth <= list.clientWidth) return;
+      var item = current.getBoundingClientRect();
+      var box = list.getBoundingClientRect();
+      list.scrollLeft += item.left - box.left - (box.width - item.width) / 2;
+    });
+  }
+  showCurrent(document);
+  // htmx fires this on the element put in place (the one it replaced is gone by then).
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    if (event.target.nodeType === 1) showCurrent(event.target);
+  });
+
+  // Table rows folded on a phone (the ranking): each row's button unfolds its other figures.
+  // The buttons come hidden, so a page without script keeps every figure in view.
+  function armToggles(scope, open) {
+    scope.querySelectorAll("button.row-toggle").forEach(function (button) {
+      button.hidden = false;
+      var row = button.closest("tr");
+      if (open && row && open.indexOf(row.getAttribute("data-unit")) >= 0) {
+        button.setAttribute("aria-expanded", "true");
+      }
+    });
+  }
+  armToggles(document);
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button.row-toggle");
+    if (!button) return;
+    var open = button.getAttribute("aria-expanded") === "true";
+    button.setAttribute("aria-expanded", open ? "false" : "true");
+  });
+  // A live ranking redraws itself when figures change: rows the reader unfolded stay unfolded.
+  var unfolded = [];
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    unfolded = [];
+    document.querySelectorAll('button.row-toggle[aria-expanded="true"]').forEach(function (b) {
+      var row = b.closest("tr");
+      if (row) unfolded.push(row.getAttribute("data-unit"));
+    });
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    armToggles(document, unfolded);
+  });
+
   // ---- a section declared not applicable: its criteria are set aside at once -------------
   // (the reason field shows through app.css; here it becomes required, and the criteria below
   // the section are disabled as the server renders them once the declaration is saved).

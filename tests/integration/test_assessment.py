@@ -62,7 +62,7 @@ def test_every_rule_takes_its_input(login_as, submission, code, fields, points):
     assert saved.points == Decimal(points) and saved.version == 1
     # The answer carries the criterion's points and the new total, out of band.
     html = r.get_data(as_text=True)
-    assert f'id="st-{code}"' in html and 'id="summary"' in html and "hx-swap-oob" in html
+    assert f'id="st-{code}"' in html and 'id="summary-line"' in html and "hx-swap-oob" in html
 
 
 @pytest.mark.parametrize(
