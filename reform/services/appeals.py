@@ -29,6 +29,7 @@ from reform.models.submissions import APPRAISAL, SURVEY
 from reform.models.users import HEAD
 from reform.scoring import Node, ValueProblem, combine, score
 from reform.services import evidence as evidence_service
+from reform.services import notices
 from reform.services.assessment import (
     canonical_value,
     criteria_by_code,
@@ -203,6 +204,7 @@ def file_appeals(submission: Submission, items: list[AppealItem], *, actor: User
                 to_value=name,
             )
         filed.append(appeal)
+    notices.appeals_filed(submission, [item.code for item, _files in checked], actor=actor)
     db.session.commit()
     return filed
 
@@ -291,8 +293,8 @@ def decide(appeal: Appeal, *, accept: bool, value: str | None, decision: str, ac
             to_value=decision,
             reason=_appeal_reason(appeal),
         )
+        notices.appeal_decided(appeal, actor=actor)
         db.session.commit()
-        _announce(appeal)
         return
     fw = parsed_framework(campaign.framework)
     node = fw.node(code)
@@ -374,19 +376,13 @@ def decide(appeal: Appeal, *, accept: bool, value: str | None, decision: str, ac
         to_points=new_points,
         reason=decision or reason,
     )
+    notices.appeal_decided(appeal, actor=actor)
     db.session.commit()
-    _announce(appeal)
 
 
 def _appeal_reason(appeal: Appeal) -> str:
     """The audit reason of a decision: the appeal it answers."""
     return f"appeal #{appeal.id}: {appeal.reason}"
-
-
-def _announce(appeal: Appeal) -> None:
-    from reform.services import notices
-
-    notices.appeal_decided(appeal)
 
 
 # ---- a new version after decisions ------------------------------------------------------------
@@ -519,8 +515,6 @@ def republish(campaign: Campaign, *, actor: User | None, reason: str) -> Results
     appeals = pending_decisions(campaign)
     log = build_change_log(previous, document, appeals, reason)
     version = store_version(campaign, document, actor=actor, reason=reason, change_log=log)
+    notices.published(campaign, version, actor=actor)
     commit_version(version)
-    from reform.services import notices
-
-    notices.published(campaign, version)
     return version

@@ -258,8 +258,9 @@ def request_explanation(
         to_value=message.strip(),
         reason=due_on.isoformat(),
     )
+    db.session.flush()  # the request's criterion is read back for the notice
+    _notice("explanation_requested", request, actor)
     db.session.commit()
-    _notice("explanation_requested", request)
     return request
 
 
@@ -305,8 +306,8 @@ def answer_explanation(
         stage="explanation",
         to_value=request.answer,
     )
+    _notice("explanation_answered", request, actor)
     db.session.commit()
-    _notice("explanation_answered", request)
 
 
 def decide_explanation(
@@ -334,6 +335,7 @@ def decide_explanation(
         stage=APPRAISAL,
         to_value=request.decision,
     )
+    _notice("explanation_decided", request, actor)
     db.session.commit()
 
 
@@ -343,8 +345,9 @@ def _lock_request(submission: Submission, request: ExplanationRequest) -> None:
     db.session.refresh(request)
 
 
-def _notice(kind: str, request: ExplanationRequest) -> None:
-    """Tell the people concerned, in the application and by e-mail when configured."""
+def _notice(kind: str, request: ExplanationRequest, actor: User) -> None:
+    """Tell the people concerned, in the application and by e-mail when configured (the
+    e-mails leave when the step commits)."""
     from reform.services import notices
 
-    getattr(notices, kind)(request)
+    getattr(notices, kind)(request, actor=actor)

@@ -460,6 +460,7 @@ def send_to_head(submission: Submission, *, actor: User) -> None:
     _require_complete(submission)
     submission.sent_at, submission.sent_by_id = _now(), actor.id
     _status(submission, PENDING_APPROVAL, actor)
+    notices.sent_for_approval(submission, actor=actor)
     db.session.commit()
 
 
@@ -479,8 +480,8 @@ def approve_and_submit(submission: Submission, *, actor: User) -> None:
     _require_complete(submission)
     submission.submitted_at, submission.submitted_by_id = _now(), actor.id
     _status(submission, SUBMITTED, actor)
+    notices.submitted(submission, actor=actor)
     db.session.commit()
-    notices.submission_received(submission)
 
 
 def return_to_officer(submission: Submission, *, actor: User, comment: str) -> None:
@@ -495,6 +496,7 @@ def return_to_officer(submission: Submission, *, actor: User, comment: str) -> N
         raise EntryRefused("comment", problem)
     submission.head_comment = comment.strip()
     _status(submission, RETURNED, actor, reason=submission.head_comment)
+    notices.returned(submission, actor=actor)
     db.session.commit()
 
 
@@ -524,6 +526,7 @@ def withdraw(submission: Submission, *, actor: User, reason: str = "") -> None:
         raise EntryRefused("reason", problem)
     submission.submitted_at = None
     _status(submission, DRAFT, actor, reason=reason.strip() or None)
+    notices.withdrawn(submission, actor=actor)
     db.session.commit()
 
 

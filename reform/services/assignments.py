@@ -233,6 +233,12 @@ def assign(
         criterion_code=area_code,
         to_value=describe(assignment),
     )
+    from reform.services import notices
+
+    covered = [submission] if submission is not None else _block_submissions(campaign, block_id)
+    # A unit the evaluator stepped aside from stays out of reach: it is not told.
+    covered = [s for s in covered if recusal_of(evaluator, s) is None]
+    notices.assigned(assignment, covered, actor=actor)
     db.session.commit()
     return assignment
 
@@ -277,6 +283,9 @@ def unassign(assignment: Assignment, actor: User) -> None:
         criterion_code=assignment.area_code,
         from_value=describe(assignment),
     )
+    from reform.services import notices
+
+    notices.unassigned(assignment, actor=actor)
     db.session.delete(assignment)
     db.session.commit()
 
@@ -347,6 +356,9 @@ def recuse(evaluator: User, submission: Submission, reason: str, actor: User) ->
         to_value=evaluator.username,
         reason=reason,
     )
+    from reform.services import notices
+
+    notices.recused(recusal, actor=actor)
     db.session.commit()
     return recusal
 
@@ -388,6 +400,43 @@ def assigned_areas(user: User, submission: Submission) -> set[str] | None | bool
     if conflict_reason(user, submission.unit):
         return False
     return _union_areas(covering)
+
+
+def evaluators_of(submission: Submission) -> list[User]:
+    """The active evaluators who may appraise the submission now (assigned, not recused)."""
+    covering = or_(
+        Assignment.submission_id == submission.id,
+        and_(Assignment.block_id == submission.block_id, Assignment.submission_id.is_(None)),
+    )
+    candidates = db.session.scalars(
+        select(User)
+        .where(
+            User.active.is_(True),
+            User.id.in_(
+                select(Assignment.evaluator_id).where(
+                    Assignment.campaign_id == submission.campaign_id, covering
+                )
+            ),
+        )
+        .order_by(User.id)
+    )
+    return [user for user in candidates if assigned_areas(user, submission) is not False]
+
+
+def campaign_evaluators(campaign: Campaign) -> list[User]:
+    """The active evaluators holding an assignment in the campaign."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.active.is_(True),
+                User.id.in_(
+                    select(Assignment.evaluator_id).where(Assignment.campaign_id == campaign.id)
+                ),
+            )
+            .order_by(User.id)
+        )
+    )
 
 
 def can_appraise(user: User, submission: Submission, criterion_code: str) -> bool:

@@ -148,11 +148,14 @@ def create_campaign(
 
 
 def update_dates(campaign: Campaign, dates: PhaseDates, *, actor: User, reason: str = "") -> None:
-    """Move phase dates; every change is in the audit log."""
+    """Move phase dates; every change is in the audit log, and those whose work they move
+    are told."""
     check_dates(dates)
+    changed = set()
     for key, value in vars(dates).items():
         old = getattr(campaign, key)
         if old != value:
+            changed.add(key)
             setattr(campaign, key, value)
             record(
                 "phase_changed",
@@ -163,6 +166,9 @@ def update_dates(campaign: Campaign, dates: PhaseDates, *, actor: User, reason: 
                 to_value=value.isoformat() if value else None,
                 reason=reason or None,
             )
+    from reform.services import notices
+
+    notices.dates_changed(campaign, changed, actor=actor)
     db.session.commit()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
@@ -11,17 +12,30 @@ from reform.models import Notification, User
 from reform.models.users import HEAD, OFFICER, UserRole
 
 
-def unit_people(unit_id: int) -> list[User]:
-    """The active heads and officers of a unit."""
-    return list(
-        db.session.scalars(
-            select(User).where(
-                User.unit_id == unit_id,
-                User.active.is_(True),
-                User.role_rows.any(UserRole.role.in_([HEAD, OFFICER])),
-            )
+def unit_people(unit_id: int, roles: Iterable[str] = (HEAD, OFFICER)) -> list[User]:
+    """The active heads and officers of a unit (or only those holding one of roles)."""
+    return people_by_unit([unit_id], roles).get(unit_id, [])
+
+
+def people_by_unit(
+    unit_ids: Iterable[int], roles: Iterable[str] = (HEAD, OFFICER)
+) -> dict[int, list[User]]:
+    """The active heads and officers of many units at once, by unit id."""
+    ids = sorted(set(unit_ids))
+    out: dict[int, list[User]] = {}
+    if not ids:
+        return out
+    for user in db.session.scalars(
+        select(User)
+        .where(
+            User.unit_id.in_(ids),
+            User.active.is_(True),
+            User.role_rows.any(UserRole.role.in_(list(roles))),
         )
-    )
+        .order_by(User.id)
+    ):
+        out.setdefault(user.unit_id, []).append(user)
+    return out
 
 
 def notify(users: list[User], kind: str, message: str, link: str | None = None) -> int:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 from reform.extensions import db
 from reform.models import Campaign, ResultsVersion, Submission, Unit, User
 from reform.models.submissions import SUBMITTED
+from reform.services import notices
 from reform.services.audit import record
 from reform.services.framework_cache import parsed_framework
 from reform.services.results import (
@@ -181,6 +182,7 @@ def close_appraisal(submission: Submission, *, actor: User | None) -> None:
     submission.appraisal_closed_at = _now()
     submission.appraisal_closed_by_id = actor.id if actor else None
     record("appraisal_closed", actor=actor, submission=submission, stage="appraisal")
+    notices.appraisal_closed(submission, actor=actor)
     db.session.commit()
 
 
@@ -201,6 +203,7 @@ def reopen_appraisal(submission: Submission, *, actor: User | None, reason: str 
         stage="appraisal",
         reason=reason.strip() or None,
     )
+    notices.appraisal_reopened(submission, actor=actor, reason=reason.strip())
     db.session.commit()
 
 
@@ -333,16 +336,9 @@ def publish(
     document = campaign_results(campaign, published=True)
     version = store_version(campaign, document, actor=actor, reason=reason)
     campaign.published_at = version.published_at
+    notices.published(campaign, version, actor=actor)
     commit_version(version)
-    _announce(campaign, version)
     return version
-
-
-def _announce(campaign: Campaign, version: ResultsVersion) -> None:
-    """Tell the units and leaders (after the commit: a mail failure never undoes it)."""
-    from reform.services import notices
-
-    notices.published(campaign, version)
 
 
 # ---- the results document and its exports ------------------------------------------------------
