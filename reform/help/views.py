@@ -21,7 +21,9 @@ LINKED = frozenset(
 )
 
 # The guide section of each page (anchors of guide.py: numbered sections, the same in both
-# languages). An endpoint that is not here falls back on its blueprint's, then on the top.
+# languages). A page that is not here links the guide's top: tests/integration/test_help.py
+# asks for every page of a blueprint named here, so a new page of a documented capability gets
+# its section, and a new capability its own once the guide describes it.
 SECTIONS = {
     "auth.login": "section-1",
     "auth.account": "section-4",
