@@ -551,7 +551,7 @@ def test_add_a_participant_in_the_page(login_as, users, units, campaign):
     c = login_as("secretariat")
     page = c.get("/campaigns/PAR-TEST/settings").get_data(as_text=True)
     # The ward is eligible and not yet in: it is offered.
-    assert f'<option value="{units["ward"].id}">P-A · Phường An</option>' in page
+    assert f'<option value="{units["ward"].id}">Phường An · P-A</option>' in page
     r = c.post("/campaigns/PAR-TEST/participants", data={"unit_id": units["ward"].id})
     assert r.status_code == 303
     added = submission_of(campaign, units["ward"])
