@@ -106,6 +106,7 @@ def pages_of(role: str | None, demo: Demo) -> list[str]:
             f"/assessments/{demo.own_submission}",
             f"/assessments/{demo.own_submission}/report",
             "/notifications",
+            "/account",
         ],
         "head": ["/home/head", f"/assessments/{demo.own_submission}"],
         "evaluator": [
