@@ -196,6 +196,7 @@ EXPECTED = {
     "publication.public_index": ("GET", "/public/", EVERYONE),
     "help.guide": ("GET", "/help/", EVERYONE),
     "help.document": ("GET", "/help/framework-format.md", EVERYONE),
+    "favicon": ("GET", "/favicon.ico", EVERYONE),
     "publication.public_results": ("GET", "/public/{published}", EVERYONE),
     "publication.public_json": ("GET", "/public/{published}/results.json", EVERYONE),
     "publication.public_version": ("GET", "/public/{published}/v/1", EVERYONE),
