@@ -72,6 +72,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from reform.history.views import bp as history_bp
     from reform.insights.views import bp as insights_bp
     from reform.main.views import bp as main_bp
+    from reform.people import blueprints as people_blueprints
     from reform.profile.views import bp as profile_bp
     from reform.publication.views import bp as publication_bp
     from reform.rankings.views import bp as rankings_bp
@@ -101,6 +102,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         help_bp,
         api_bp,
         *emulation_blueprints(),
+        *people_blueprints(),
     ):
         app.register_blueprint(bp)
     cli.register(app)

@@ -8,11 +8,21 @@ from reform.models.appraisal import (
     ResultsVersion,
 )
 from reform.models.audit import AuditEvent
+from reform.models.ballots import (
+    Ballot,
+    BallotCandidate,
+    BallotItem,
+    BallotReceipt,
+    BallotVoter,
+)
 from reform.models.campaigns import Campaign, CampaignBlock
 from reform.models.emulation import Cluster, ClusterMember, Movement, MovementDocument
 from reform.models.frameworks import Criterion, Framework
 from reform.models.history import HistoricalResult
 from reform.models.notifications import Notification
+from reform.models.people import Person, PersonStatusChange
+from reform.models.pledges import Pledge, PledgeSignature
+from reform.models.registrations import RegisteredPerson, Registration
 from reform.models.submissions import Entry, Evidence, StoredFile, Submission
 from reform.models.titles import Title
 from reform.models.units import Block, Unit
@@ -26,6 +36,11 @@ __all__ = [
     "Recusal",
     "ResultsVersion",
     "AuditEvent",
+    "Ballot",
+    "BallotCandidate",
+    "BallotItem",
+    "BallotReceipt",
+    "BallotVoter",
     "Block",
     "Campaign",
     "CampaignBlock",
@@ -39,6 +54,12 @@ __all__ = [
     "Movement",
     "MovementDocument",
     "Notification",
+    "Person",
+    "PersonStatusChange",
+    "Pledge",
+    "PledgeSignature",
+    "RegisteredPerson",
+    "Registration",
     "StoredFile",
     "Submission",
     "Title",

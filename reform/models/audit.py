@@ -23,6 +23,8 @@ class AuditEvent(db.Model):
     # Plain ids, no foreign keys: the log outlives anything it mentions.
     campaign_id: Mapped[int | None] = mapped_column(index=True)
     submission_id: Mapped[int | None] = mapped_column(index=True)
+    # The person (people.id) an event about staff, their tasks, scores or classification concerns.
+    person_id: Mapped[int | None] = mapped_column(index=True)
     criterion_code: Mapped[str | None] = mapped_column(String(40))
     stage: Mapped[str | None] = mapped_column(String(40))
     from_value: Mapped[str | None] = mapped_column(Text)

@@ -22,6 +22,7 @@ def record(
     from_points: Decimal | None = None,
     to_points: Decimal | None = None,
     reason: str | None = None,
+    person_id: int | None = None,
 ) -> AuditEvent:
     """Add one event to the session; it is written with the change it describes."""
     if campaign is None and submission is not None:
@@ -31,6 +32,7 @@ def record(
         actor_id=actor.id if actor is not None else None,
         campaign_id=campaign.id if campaign is not None else None,
         submission_id=submission.id if submission is not None else None,
+        person_id=person_id,
         criterion_code=criterion_code,
         stage=stage,
         # The value before the change may predate input checks (SQLite kept NUL characters):

@@ -45,6 +45,33 @@ UNIT_MISSING = {
     "officer": HIDDEN,
 }
 
+# Emulation pages of a cluster: the managers and leaders read every cluster's, the people of a
+# member unit their own; evaluators have none (403).
+EMULATION_READERS = {"admin", "secretariat", "leader", "head", "officer"}
+# Routes whose object the role may reach but whose step is not open here: 403 with the reason.
+NOTHING_TO_DO = {**dict.fromkeys(WHO, (403,)), ANON: "login"}
+NOT_THE_COUNCIL = {"evaluator": (403,), "leader": (403,), "head": (403,), "officer": (403,)}
+NO_PLEDGE_YET = {**UNIT_MISSING, "evaluator": (403,)}
+# The lists of registrations: every unit's for managers and leaders, the cluster's for its head.
+CLUSTER_LISTS = {
+    **UNIT_MISSING,
+    "admin": (200,),
+    "secretariat": (200,),
+    "leader": (200,),
+    "evaluator": (403,),
+    "head": (200,),
+}
+
+# People: the staff keepers (admin, secretariat, a unit's head and officers) get in, other staff
+# roles get 403; a person who does not exist (999) is a 404 for whoever may look at all.
+PEOPLE_KEEPERS = {
+    ANON: "login",
+    **dict.fromkeys(("admin", "secretariat", "head", "officer"), (200,)),
+    "evaluator": (403,),
+    "leader": (403,),
+}
+PEOPLE_MISSING = PEOPLE_KEEPERS | dict.fromkeys(("admin", "secretariat", "head", "officer"), HIDDEN)
+
 # endpoint -> (method, url template, who gets in). Others: anonymous is sent to the login page,
 # a signed-in user without the role gets 403.
 EXPECTED = {
@@ -233,6 +260,140 @@ EXPECTED = {
         "/history/RULES/2001/delete",
         {**dict.fromkeys(WHO, (403,)), ANON: "login", "admin": (404,), "secretariat": (404,)},
     ),
+    # Movements: everyone signed in reads them and their documents; the managers change them.
+    "movements.index": ("GET", "/movements/", SIGNED_IN),
+    "movements.new": ("GET", "/movements/new", MANAGERS),
+    "movements.show": ("GET", "/movements/{movement}", SIGNED_IN),
+    "movements.edit": ("GET", "/movements/{movement}/edit", MANAGERS),
+    "movements.upload": ("POST", "/movements/{movement}/documents", MANAGERS),
+    "movements.download": (
+        "GET",
+        "/movements/{movement}/documents/{movement_document}",
+        SIGNED_IN,
+    ),
+    "movements.remove_document": (
+        "POST",
+        "/movements/{movement}/documents/{movement_document}/remove",
+        MANAGERS,
+    ),
+    "movements.link_campaign": ("POST", "/movements/{movement}/campaigns", MANAGERS),
+    "movements.unlink_campaign": (
+        "POST",
+        "/movements/{movement}/campaigns/{emulation_id}/unlink",
+        MANAGERS,
+    ),
+    # An emulation campaign's clusters: the managers only (tests/integration/
+    # test_cluster_access.py follows the cluster head, another cluster and other campaigns).
+    "clusters.index": ("GET", "/campaigns/{emulation}/clusters/", MANAGERS),
+    "clusters.create": ("POST", "/campaigns/{emulation}/clusters/", MANAGERS),
+    "clusters.show": ("GET", "/campaigns/{emulation}/clusters/{cluster}", MANAGERS),
+    "clusters.edit": ("POST", "/campaigns/{emulation}/clusters/{cluster}/edit", MANAGERS),
+    "clusters.delete": ("POST", "/campaigns/{emulation}/clusters/{cluster}/delete", MANAGERS),
+    "clusters.add_member": ("POST", "/campaigns/{emulation}/clusters/{cluster}/members", MANAGERS),
+    "clusters.remove_member": (
+        "POST",
+        "/campaigns/{emulation}/clusters/{cluster}/members/{cluster_member}/remove",
+        MANAGERS,
+    ),
+    "clusters.set_leaders": (
+        "POST",
+        "/campaigns/{emulation}/clusters/{cluster}/leaders",
+        MANAGERS,
+    ),
+    "clusters.import_csv": ("GET", "/campaigns/{emulation}/clusters/import", MANAGERS),
+    "clusters.copy": ("POST", "/campaigns/{emulation}/clusters/copy", MANAGERS),
+    # The vote: tests/integration/test_ballot_access.py checks each role against real clusters;
+    # here cluster 999 and ballot 999 do not exist, so whoever is signed in gets 404.
+    "ballots.overview": ("GET", "/emulation/ballots", SIGNED_IN),
+    "ballots.cluster": ("GET", "/emulation/clusters/999/ballots", UNIT_MISSING),
+    "ballots.create": ("POST", "/emulation/clusters/999/ballots", UNIT_MISSING),
+    "ballots.show": ("GET", "/emulation/ballots/999", UNIT_MISSING),
+    "ballots.settings": ("POST", "/emulation/ballots/999/settings", UNIT_MISSING),
+    "ballots.add_item": ("POST", "/emulation/ballots/999/items", UNIT_MISSING),
+    "ballots.remove_item": ("POST", "/emulation/ballots/999/items/1/remove", UNIT_MISSING),
+    "ballots.add_candidate": ("POST", "/emulation/ballots/999/items/1/candidates", UNIT_MISSING),
+    "ballots.remove_candidate": (
+        "POST",
+        "/emulation/ballots/999/candidates/1/remove",
+        UNIT_MISSING,
+    ),
+    "ballots.open_": ("POST", "/emulation/ballots/999/open", UNIT_MISSING),
+    "ballots.vote": ("POST", "/emulation/ballots/999/vote", UNIT_MISSING),
+    "ballots.close": ("POST", "/emulation/ballots/999/close", UNIT_MISSING),
+    "ballots.void": ("POST", "/emulation/ballots/999/void", UNIT_MISSING),
+    "ballots.runoff": ("POST", "/emulation/ballots/999/runoff", UNIT_MISSING),
+    "ballots.record_page": ("GET", "/emulation/ballots/999/record", UNIT_MISSING),
+    "ballots.record_pdf": ("GET", "/emulation/ballots/999/record.pdf", UNIT_MISSING),
+    "ballots.record_word": ("GET", "/emulation/ballots/999/record.docx", UNIT_MISSING),
+    # Titles catalogue, pledge and registration: tests/integration/
+    # test_pledge_registration_access.py follows every state, another unit and another cluster.
+    # Here the own unit heads the one cluster, whose pledge is not written and whose campaign has
+    # no registration date yet (so registration is closed).
+    "titles.index": ("GET", "/emulation/titles/", MANAGERS),
+    "titles.new": ("GET", "/emulation/titles/new", MANAGERS),
+    "titles.edit": ("GET", "/emulation/titles/999/edit", COUNCIL_MISSING | NOT_THE_COUNCIL),
+    "titles.set_active": (
+        "POST",
+        "/emulation/titles/999/active",
+        COUNCIL_MISSING | NOT_THE_COUNCIL,
+    ),
+    "pledges.index": ("GET", "/emulation/{emulation}/pledges", EMULATION_READERS),
+    "pledges.page": ("GET", "/emulation/{emulation}/clusters/{cluster}/pledge", EMULATION_READERS),
+    "pledges.save": (
+        "POST",
+        "/emulation/{emulation}/clusters/{cluster}/pledge",
+        {"head"},
+        {"version": "0", "text": "Giao ước"},
+    ),
+    "pledges.reopen": (
+        "POST",
+        "/emulation/{emulation}/clusters/{cluster}/pledge/reopen",
+        NOTHING_TO_DO,
+    ),
+    "pledges.sign": (
+        "POST",
+        "/emulation/{emulation}/clusters/{cluster}/pledge/sign",
+        NOTHING_TO_DO,
+        {"version": "0"},
+    ),
+    "pledges.record": (
+        "GET",
+        "/emulation/{emulation}/clusters/{cluster}/pledge/record",
+        NO_PLEDGE_YET,
+    ),
+    "pledges.record_pdf": (
+        "GET",
+        "/emulation/{emulation}/clusters/{cluster}/pledge/record.pdf",
+        NO_PLEDGE_YET,
+    ),
+    "registrations.form": ("GET", "/emulation/{emulation}/registration", UNIT),
+    "registrations.save": (
+        "POST",
+        "/emulation/{emulation}/registration",
+        NOTHING_TO_DO,
+        {"version": "0", "targets": "Chỉ tiêu"},
+    ),
+    "registrations.withdraw": (
+        "POST",
+        "/emulation/{emulation}/registration/withdraw",
+        NOTHING_TO_DO,
+        {"version": "0"},
+    ),
+    "registrations.index": ("GET", "/emulation/{emulation}/registrations", CLUSTER_LISTS),
+    "registrations.export": ("GET", "/emulation/{emulation}/registrations.xlsx", CLUSTER_LISTS),
+    "registrations.show": (
+        "GET",
+        "/emulation/{emulation}/registrations/{other_unit}",
+        CLUSTER_LISTS,
+    ),
+    "registrations.deadline": ("GET", "/emulation/{emulation}/registration-deadline", MANAGERS),
+    # People: tests/integration/test_people_*.py check each role against real people.
+    "people_staff.index": ("GET", "/people/", PEOPLE_KEEPERS),
+    "people_staff.new": ("GET", "/people/new?unit={own_unit}", PEOPLE_KEEPERS),
+    "people_staff.import_page": ("GET", "/people/import?unit={own_unit}", PEOPLE_KEEPERS),
+    "people_staff.show": ("GET", "/people/999", PEOPLE_MISSING),
+    "people_staff.edit": ("GET", "/people/999/edit", PEOPLE_MISSING),
+    "people_staff.set_status": ("POST", "/people/999/status", PEOPLE_MISSING),
     # Unpublished results exist only for staff: the public and the units get 404, not a login.
     "api.campaign_results_json": (
         "GET",
@@ -292,6 +453,7 @@ def test_access(
         published=_published(campaign) if "{published}" in template else "",
         ev_criterion=evidence.criterion_id,
         evidence=evidence.id,
+        **(_emulation(units, users) if "{movement" in template or "{emulation" in template else {}),
     )
     data = {k: v.format(ward=units["ward"].id) for k, v in (extra[0] if extra else {}).items()}
     response = client.open(url, method=method, data=data)
@@ -345,3 +507,54 @@ def _published(campaign) -> str:
 
     publish(campaign, actor=None, force=True)
     return campaign.code
+
+
+def _emulation(units, users) -> dict:
+    """An emulation campaign of the own and the other unit in one cluster (own unit heading it),
+    scoring a movement that has a document: the ids the emulation routes take."""
+    from datetime import date
+
+    from cluster_setup import new_campaign
+
+    from reform.extensions import db
+    from reform.models import Cluster, ClusterMember, MovementDocument
+    from reform.services.emulation.movements import MovementData, create_movement
+    from reform.services.evidence import store
+
+    campaign = new_campaign("TD-ACCESS", [units["own"], units["other"]], year=2026)
+    cluster = Cluster(campaign_id=campaign.id, code="VHXH", name="Khối Văn hóa – Xã hội")
+    db.session.add(cluster)
+    db.session.flush()
+    members = [
+        ClusterMember(
+            campaign_id=campaign.id, cluster_id=cluster.id, unit_id=units[key].id, role=role
+        )
+        for key, role in (("own", "head"), ("other", "member"))
+    ]
+    db.session.add_all(members)
+    db.session.commit()
+    movement = create_movement(
+        MovementData(
+            "TMG",
+            "Tham mưu giỏi",
+            "UBND tỉnh",
+            "yearly",
+            date(2026, 1, 1),
+            date(2026, 12, 31),
+            None,
+        ),
+        actor=users["secretariat"],
+    )
+    stored = store(b"%PDF-1.4\n%%EOF\n", filename="kh.pdf", max_bytes=1024)
+    document = MovementDocument(movement_id=movement.id, file=stored, filename="kh.pdf")
+    db.session.add(document)
+    campaign.movement_id = movement.id
+    db.session.commit()
+    return {
+        "emulation": campaign.code,
+        "emulation_id": campaign.id,
+        "cluster": cluster.id,
+        "cluster_member": members[1].id,
+        "movement": movement.id,
+        "movement_document": document.id,
+    }

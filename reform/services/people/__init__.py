@@ -1,0 +1,1 @@
+"""People (cán bộ, công chức): staff, tasks and periodic scores, the yearly classification."""
