@@ -38,10 +38,12 @@ def register(app: Flask) -> None:
     """Attach every command to the application."""
     for command in (
         init_db,
+        load_titles,
         demo,
         create_user,
         set_password,
         import_units,
+        import_clusters,
         import_framework,
         export_framework,
         create_campaign,
@@ -61,6 +63,22 @@ def init_db() -> None:
     """Create or upgrade the database schema to the latest migration."""
     upgrade(directory=current_app.extensions["migrate"].directory)
     click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
+    from reform.services.emulation.titles import catalogue_is_empty, load_default_titles
+
+    # A new database starts with the law's titles; an existing catalogue is the secretariat's.
+    if catalogue_is_empty():
+        click.echo(f"Titles and awards catalogue: {load_default_titles()} default entries added.")
+
+
+@click.command("load-titles")
+@with_appcontext
+def load_titles() -> None:
+    """Add the default titles and awards of the Law on Emulation and Commendation that are
+    missing from the catalogue (by code); entries already there are left as they are."""
+    from reform.services.emulation.titles import load_default_titles
+
+    added = load_default_titles()
+    click.echo(f"Titles and awards catalogue: {added} default entries added.")
 
 
 @click.command("demo")
@@ -167,6 +185,28 @@ def import_units(file: Path) -> None:
             click.echo(f"{file.name}:{line}: {message}", err=True)
         raise click.ClickException(f"{len(report.errors)} error(s); nothing was imported.")
     click.echo(f"Imported {file.name}: {report.created} created, {report.updated} updated.")
+
+
+@click.command("import-clusters")
+@click.argument("campaign_code")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_clusters(campaign_code: str, file: Path) -> None:
+    """Set an emulation campaign's clusters from a CSV (unit_code, cluster_code, cluster_name,
+    role); all lines or none."""
+    from reform.services.emulation.cluster_admin import import_clusters as run_import
+
+    campaign = _campaign(campaign_code)
+    report = run_import(campaign, file.read_bytes(), actor=None, filename=file.name)
+    if not report.ok:
+        db.session.rollback()
+        for line, message in report.errors:
+            click.echo(f"{file.name}:{line}: {message}", err=True)
+        raise click.ClickException(f"{len(report.errors)} error(s); nothing was imported.")
+    click.echo(
+        f"Imported {file.name}: {report.clusters_created} clusters created, "
+        f"{report.members} units placed."
+    )
 
 
 @click.command("import-framework")

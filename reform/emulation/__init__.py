@@ -12,5 +12,14 @@ from flask import Blueprint
 
 def blueprints() -> list[Blueprint]:
     """The blueprints of every part of the capability, to register on the application."""
-    parts: list[Blueprint] = []
+    from reform.emulation import ballots, clusters, movements, pledges, registrations, titles
+
+    parts: list[Blueprint] = [
+        titles.bp,
+        pledges.bp,
+        registrations.bp,
+        movements.bp,
+        clusters.bp,
+        ballots.bp,
+    ]
     return parts
