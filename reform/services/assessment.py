@@ -25,13 +25,18 @@ from reform.models.submissions import (
     SURVEY,
 )
 from reform.models.users import HEAD, OFFICER
-from reform.scoring import NA, Node, Scorecard, ValueProblem, score
+from reform.scoring import NA, Scorecard, ValueProblem, score
 from reform.scoring.numbers import fmt_plain
 from reform.services import notices
 from reform.services.audit import record
 from reform.services.bands import bands_for_block
 from reform.services.explanation_requests import open_request, past_due
-from reform.services.framework_cache import CriterionRef, criterion_refs, parsed_framework
+from reform.services.framework_cache import (
+    CriterionRef,
+    applicable_leaves,
+    criterion_refs,
+    parsed_framework,
+)
 from reform.services.locking import StaleDataError, lock_submission
 from reform.services.phases import phase_of
 from reform.services.submission_work import SubmissionWork, open_work
@@ -125,26 +130,6 @@ def scorecard(submission: Submission, entries: dict[str, Entry] | None = None) -
     values = {code: e.value for code, e in entries.items() if e.value is not None}
     bands = bands_for_block(submission.campaign, submission.block_id)
     return score(fw, submission.unit.kind, values, bands=bands)
-
-
-def applicable_leaves(submission: Submission) -> list[Node]:
-    """Criteria the unit must fill: applicable, self-scored, not bonus or penalty items."""
-    fw = parsed_framework(submission.campaign.framework)
-    kind = submission.unit.kind
-    out = []
-
-    def walk(nodes, applies: bool) -> None:
-        for node in nodes:
-            # Bonus and penalty items are filled only when they arise, so never "missing".
-            here = applies and node.applies_to_kind(kind) and not (node.bonus or node.penalty)
-            if node.is_leaf:
-                if here and not node.is_survey:
-                    out.append(node)
-            else:
-                walk(node.children, here)
-
-    walk(fw.criteria, True)
-    return out
 
 
 @dataclass

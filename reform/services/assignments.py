@@ -27,8 +27,8 @@ from reform.models.submissions import APPRAISAL
 from reform.models.users import EVALUATOR
 from reform.scoring import Framework as ScoringFramework
 from reform.scoring import vi_sorted
-from reform.services.assessment import applicable_leaves, parsed_framework
 from reform.services.audit import record
+from reform.services.framework_cache import applicable_leaves, parsed_framework
 from reform.services.phases import days_left
 from reform.services.units import UNIT_ORDER, unit_order
 from reform.validation import text_problem

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from reform.extensions import db
-from reform.models import Criterion, Framework
+from reform.models import Criterion, Framework, Submission
 from reform.scoring import Framework as ScoringFramework
 from reform.scoring import parse_framework
+from reform.scoring.framework import Node
 
 _PARSED: dict[tuple[int, str], ScoringFramework] = {}
 
@@ -63,3 +64,23 @@ def area_of(framework: Framework, code: str) -> str:
         if any(node.code == code for node in top.walk()):
             return top.code
     raise LookupError(code)
+
+
+def applicable_leaves(submission: Submission) -> list[Node]:
+    """Criteria the unit must fill: applicable, self-scored, not bonus or penalty items."""
+    fw = parsed_framework(submission.campaign.framework)
+    kind = submission.unit.kind
+    out = []
+
+    def walk(nodes, applies: bool) -> None:
+        for node in nodes:
+            # Bonus and penalty items are filled only when they arise, so never "missing".
+            here = applies and node.applies_to_kind(kind) and not (node.bonus or node.penalty)
+            if node.is_leaf:
+                if here and not node.is_survey:
+                    out.append(node)
+            else:
+                walk(node.children, here)
+
+    walk(fw.criteria, True)
+    return out
