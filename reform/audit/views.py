@@ -67,6 +67,29 @@ ACTION_LABELS = {
     "appeal_decided": _l("Appeal decided"),
     "appeal_accepted": _l("Appeal accepted"),
     "appeal_rejected": _l("Appeal rejected"),
+    "pledge_edited": _l("Pledge edited"),
+    "pledge_sent": _l("Pledge sent for signing"),
+    "pledge_signed": _l("Pledge signed"),
+    "pledge_reopened": _l("Pledge reopened, signatures cleared"),
+    "registration_saved": _l("Registration saved"),
+    "registration_submitted": _l("Registration submitted"),
+    "registration_withdrawn": _l("Registration withdrawn"),
+    "title_created": _l("Title added to the catalogue"),
+    "title_changed": _l("Title changed"),
+    "title_deactivated": _l("Title no longer in use"),
+    "title_reactivated": _l("Title in use again"),
+    "titles_loaded": _l("Default titles loaded"),
+    "ballot_created": _l("Ballot prepared"),
+    "ballot_changed": _l("Ballot settings changed"),
+    "ballot_item_added": _l("Title added to a ballot"),
+    "ballot_item_removed": _l("Title removed from a ballot"),
+    "ballot_candidate_added": _l("Candidate added to a ballot"),
+    "ballot_candidate_removed": _l("Candidate removed from a ballot"),
+    "ballot_opened": _l("Ballot opened"),
+    "ballot_vote_cast": _l("Unit's ballot cast"),
+    "ballot_closed": _l("Ballot closed and counted"),
+    "ballot_voided": _l("Ballot closed as void"),
+    "ballot_runoff": _l("Second round prepared"),
 }
 # Council events a unit takes part in: it reads the request and the decision on its form.
 EXPLANATION_ACTIONS = ("explanation_requested", "explanation_answered", "explanation_decided")
@@ -75,6 +98,16 @@ STAGE_LABELS = {
     "appraisal": _l("Appraisal"),
     "survey": _l("Survey"),
     "explanation": _l("Explanation"),
+    "pledge": _l("Pledge"),
+    "registration": _l("Emulation registration"),
+    "registration_closes_on": _l("Registration closing date"),
+    "titles": _l("Titles and awards"),
+}
+# What an event's code names, by stage (a criterion unless said otherwise).
+SUBJECT_LABELS = {
+    "pledge": _l("cluster %(code)s"),
+    "registration": _l("unit %(code)s"),
+    "titles": _l("title %(code)s"),
 }
 
 
@@ -96,6 +129,15 @@ def audit_action_label(action: str | None) -> str:
 @bp.app_template_global()
 def audit_stage_label(stage: str | None) -> str:
     return stage_label(stage)
+
+
+@bp.app_template_global()
+def audit_subject(event: AuditEvent) -> str:
+    """What the event's code names: a criterion, or a cluster, unit or title by its stage."""
+    label = SUBJECT_LABELS.get(event.stage or "")
+    if label is None:
+        return _("criterion %(code)s", code=event.criterion_code)
+    return str(label) % {"code": event.criterion_code}
 
 
 # ---- one criterion's history ---------------------------------------------------------------

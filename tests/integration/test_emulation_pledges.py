@@ -255,6 +255,10 @@ def test_every_step_is_in_the_audit_log(app, world, login_as):
     ]
     reopened = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "pledge_reopened"))
     assert reopened.reason == "Sở Y tế"
+    # The campaign's log says what happened to which cluster.
+    log = login_as("secretariat").get(f"/campaigns/{world.campaign.code}/audit")
+    text = log.get_data(as_text=True)
+    assert "Ký giao ước thi đua" in text and "khối VHXH" in text and "tiêu chí VHXH" not in text
 
 
 def pdf_text(data: bytes) -> str:

@@ -31,6 +31,11 @@ NOT_PAGES = {
     "reports.unit_pdf",
     "help.guide",
     "help.document",
+    "movements.download",
+    "pledges.record_pdf",
+    "registrations.export",
+    "ballots.record_pdf",
+    "ballots.record_word",
 }
 
 

@@ -360,7 +360,7 @@ def save(
             "registration_saved",
             actor=actor,
             campaign=campaign,
-            criterion_code=registration.unit.code,
+            **_subject(registration),
             stage="registration",
             from_value=before,
             to_value=after,
@@ -386,7 +386,7 @@ def _submit(campaign: Campaign, registration: Registration, actor: User) -> None
         "registration_submitted",
         actor=actor,
         campaign=campaign,
-        criterion_code=registration.unit.code,
+        **_subject(registration),
         stage="registration",
         from_value=DRAFT,
         to_value=SUBMITTED,
@@ -427,13 +427,27 @@ def withdraw(campaign: Campaign, unit_id: int, *, base_version: int, actor: User
         "registration_withdrawn",
         actor=actor,
         campaign=campaign,
-        criterion_code=registration.unit.code,
+        **_subject(registration),
         stage="registration",
         from_value=SUBMITTED,
         to_value=DRAFT,
     )
     db.session.commit()
     return registration
+
+
+def _subject(registration: Registration) -> dict:
+    """What an audit event names: the unit's sheet in the campaign (so the campaign's log shows
+    and filters by the unit), else the unit's code."""
+    sheet = db.session.scalar(
+        select(Submission).where(
+            Submission.campaign_id == registration.campaign_id,
+            Submission.unit_id == registration.unit_id,
+        )
+    )
+    if sheet is not None:
+        return {"submission": sheet}
+    return {"criterion_code": registration.unit.code}
 
 
 def _cluster_heads(campaign: Campaign, unit_id: int) -> list[User]:
