@@ -13,9 +13,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from reform.extensions import db
-from reform.models import Ballot, Cluster, ClusterMember
-from reform.models.ballots import CLOSED, DRAFT
-from reform.models.users import STAFF_ROLES
+from reform.models import Ballot, BallotVoter, Cluster, ClusterMember
+from reform.models.ballots import CLOSED, DRAFT, OPEN
+from reform.models.users import HEAD, STAFF_ROLES
 from reform.services.emulation import ballots as service
 from reform.services.emulation import voting
 from reform.services.emulation.ballot_record import file_stem, meeting_record, record_docx
@@ -56,6 +56,23 @@ def _managed(ballot_id: int) -> Ballot:
 
 
 # ---- lists --------------------------------------------------------------------------------
+
+
+@bp.app_template_global()
+def ballots_to_vote() -> list[Ballot]:
+    """For a unit head's home: the open ballots of the unit's clusters it has not voted on yet."""
+    if not current_user.is_authenticated or current_user.unit_id is None:
+        return []
+    if not current_user.has_role(HEAD):
+        return []
+    waiting = select(Ballot).join(
+        BallotVoter,
+        (BallotVoter.ballot_id == Ballot.id) & (BallotVoter.unit_id == current_user.unit_id),
+    )
+    waiting = waiting.where(Ballot.status == OPEN, BallotVoter.voted.is_(False))
+    return [
+        b for b in db.session.scalars(waiting.order_by(Ballot.closes_at)) if service.voting_open(b)
+    ]
 
 
 @bp.get("/ballots")

@@ -436,3 +436,13 @@ def test_the_meeting_record_as_pdf_and_word(app, world):
         _sign_in(app, world.head("KE")).get(f"/emulation/ballots/{ballot.id}/record").status_code
         == 200
     )
+
+
+def test_a_heads_home_lists_the_open_ballot_until_the_unit_votes(app, world):
+    ballot = open_ballot(world)
+    head = _sign_in(app, world.head("KC"))
+    link = f'href="/emulation/ballots/{ballot.id}"'
+    assert link in head.get("/home/head").text
+    assert link not in _sign_in(app, world.head("KH")).get("/home/head").text  # other cluster
+    cast_units(world, ballot, {"KC": {}})
+    assert link not in head.get("/home/head").text
