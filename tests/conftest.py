@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 
 from reform import create_app
 from reform.extensions import db
-from reform.models import Block, Unit, User
+from reform.models import Block, Notification, Unit, User
 
 ROLE_USERS = ("admin", "secretariat", "evaluator", "leader", "head", "officer")
 
@@ -309,13 +309,17 @@ def campaign(app, units, users, rules_framework):
     from reform.services.phases import today
 
     day = today()
-    return create_campaign(
+    made = create_campaign(
         "PAR-TEST",
         "Kỳ đánh giá thử",
         rules_framework,
         PhaseDates(day - timedelta(days=3), day + timedelta(days=10)),
         units=[units["own"], units["other"]],
     )
+    # The opening notices have tests of their own; every other test starts with an empty bell.
+    db.session.execute(db.delete(Notification).where(Notification.kind == "campaign_opened"))
+    db.session.commit()
+    return made
 
 
 @pytest.fixture

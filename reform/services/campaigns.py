@@ -143,6 +143,9 @@ def create_campaign(
     db.session.flush()
     _start_totals(submissions)
     record("campaign_created", actor=actor, campaign=campaign, to_value=framework.code)
+    from reform.services import notices
+
+    notices.self_assessment_assigned(campaign, submissions, actor=actor)
     db.session.commit()
     return campaign
 
@@ -251,6 +254,9 @@ def add_participant(campaign: Campaign, unit: Unit, *, actor: User) -> Submissio
         submission=submission,
         to_value=unit.code,
     )
+    from reform.services import notices
+
+    notices.self_assessment_assigned(campaign, [submission], actor=actor)
     db.session.commit()
     return submission
 

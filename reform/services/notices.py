@@ -46,6 +46,7 @@ EXPLANATION_DECIDED = "explanation_decided"
 APPRAISAL_CLOSED = "appraisal_closed"
 APPRAISAL_REOPENED = "appraisal_reopened"
 DATES_CHANGED = "dates"
+CAMPAIGN_OPENED = "campaign_opened"
 DEADLINE = "deadline"
 REMINDER = "reminder"
 PUBLISHED = "published"
@@ -501,6 +502,37 @@ def _to_unit_and_evaluators(
 
     people = unit_people(submission.unit_id) + evaluators
     return announce(people, kind, link, message, actor=actor)
+
+
+def self_assessment_assigned(
+    campaign: Campaign, submissions: Iterable[Submission], *, actor: User | None
+) -> list[Sent]:
+    """A campaign (or a unit added to it) hands each unit its self-assessment to fill."""
+    submissions = list(submissions)
+    people = people_by_unit(s.unit_id for s in submissions)
+    out = []
+    for submission in submissions:
+
+        def message(unit=submission.unit) -> str:
+            return _(
+                "%(unit)s takes part in %(campaign)s: fill in the self-assessment from %(start)s "
+                "to %(end)s.",
+                unit=unit.name,
+                campaign=campaign.name,
+                start=fmt_date(campaign.self_opens_on),
+                end=fmt_date(campaign.self_closes_on),
+            )
+
+        out.append(
+            announce(
+                people.get(submission.unit_id, []),
+                CAMPAIGN_OPENED,
+                form_link(submission),
+                message,
+                actor=actor,
+            )
+        )
+    return out
 
 
 def dates_changed(campaign: Campaign, changed: set[str], *, actor: User) -> list[Sent]:

@@ -15,7 +15,7 @@ from smtp_inbox import notices_of, text_of
 from sqlalchemy import select
 
 from reform.extensions import db
-from reform.models import Appeal, Block, ExplanationRequest, Notification, Submission
+from reform.models import Appeal, Block, ExplanationRequest, Notification, Submission, User
 from reform.models.appraisal import Assignment
 from reform.models.submissions import SUBMITTED
 from reform.services import notices
@@ -556,4 +556,49 @@ def test_a_refused_step_tells_nobody(people, watch, submission):
     seen = watch()
     assert people["officer"].post(f"/assessments/{submission.id}/send").status_code == 303
     assert fresh(submission).status == "draft"
+    seen.told({})
+
+
+# ---- a campaign hands the units their self-assessment -------------------------------------
+
+
+def _form_of(campaign_code: str, unit_id: int) -> str:
+    from reform.models import Campaign
+
+    db.session.rollback()
+    found = db.session.scalar(
+        select(Submission.id)
+        .join(Campaign, Campaign.id == Submission.campaign_id)
+        .where(Campaign.code == campaign_code, Submission.unit_id == unit_id)
+    )
+    return f"/assessments/{found}"
+
+
+def test_creating_a_campaign_tells_every_participant_unit(
+    people, watch, campaign, units, rules_framework, make_user
+):
+    from test_campaigns import new_campaign_form
+
+    ward_head = make_user("ward-head", ["head"], units["ward"])
+    seen = watch()
+    form = new_campaign_form(rules_framework, code="PAR-2026")
+    assert people["secretariat"].post("/campaigns/new", data=form).status_code == 303
+    # The framework applies to wards: the ward's head is told, with its form; the departments'
+    # people, who do not take part, are not.
+    [note] = notices_of(db.session.get(User, ward_head.id))
+    assert note.link == _form_of("PAR-2026", units["ward"].id)
+    assert note.message.startswith("Phường An tham gia Chỉ số CCHC 2026")
+    seen.told({})
+
+
+def test_adding_a_participant_tells_that_unit(people, watch, campaign, units, make_user):
+    make_user("ward-head", ["head"], units["ward"])
+    seen = watch()
+    r = people["secretariat"].post(
+        "/campaigns/PAR-TEST/participants", data={"unit_id": units["ward"].id}
+    )
+    assert r.status_code == 303
+    after = notices_of(db.session.scalar(select(User).where(User.username == "ward-head")))
+    assert [n.link for n in after] == [_form_of("PAR-TEST", units["ward"].id)]
+    # Nobody of the units already taking part is told again.
     seen.told({})
