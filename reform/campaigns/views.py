@@ -70,7 +70,9 @@ def new():
     """Create a campaign from a framework version; participants follow its unit kinds."""
     form = CampaignForm()
     frameworks = db.session.scalars(
-        select(Framework).order_by(Framework.code, Framework.version.desc())
+        select(Framework)
+        .where(Framework.kind != "individual")
+        .order_by(Framework.code, Framework.version.desc())
     ).all()
     form.framework_id.choices = [(f.id, f"{f.code} {f.version} · {f.name}") for f in frameworks]
     if form.validate_on_submit():

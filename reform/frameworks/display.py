@@ -45,9 +45,33 @@ def describe_rule(rule: dict | None) -> str:
         return _("Count in tiers — %(tiers)s", tiers=tiers)
     if kind == "deduction":
         return _("Minus %(per)s per case, down to 0", per=num(rule.get("per_item", 0)))
+    if kind in ("task_quantity", "task_quality", "task_progress", "task_results"):
+        return _describe_task_rule(rule)
     if kind == "survey":
         return _("Sociological survey, entered by the secretariat")
     return str(kind)
+
+
+def _describe_task_rule(rule: dict) -> str:
+    """How a task rule turns the period's tasks and products into points."""
+    measure = {
+        "task_quantity": _("the quantity percentage"),
+        "task_quality": _("the quality percentage"),
+        "task_progress": _("the progress percentage"),
+        "task_results": _("the mean of the quantity, quality and progress percentages"),
+    }[rule["type"]]
+    text = _(
+        "Computed from the period's tasks: max × %(measure)s; each major error or delay takes "
+        "%(share)s%% of that product's quality or progress points unless its cause is objective",
+        measure=measure,
+        share=num(Decimal(str(rule.get("per_fault", "0.25"))) * 100),
+    )
+    if rule.get("leader_unit_share"):
+        text += "; " + _(
+            "for leaders, %(share)s%% comes from the people they lead",
+            share=num(Decimal(str(rule["leader_unit_share"])) * 100),
+        )
+    return text
 
 
 def rule_type_label(kind: str | None) -> str:
@@ -60,10 +84,18 @@ def rule_type_label(kind: str | None) -> str:
         "number": _("Number"),
         "deduction": _("Deduction"),
         "survey": _("Survey"),
+        "task_quantity": _("Task quantity"),
+        "task_quality": _("Task quality"),
+        "task_progress": _("Task progress"),
+        "task_results": _("Task results"),
     }
     return labels.get(kind or "", kind or "")
 
 
 def kind_label(kind: str) -> str:
     """A framework kind in words."""
-    return {"reform": _("Administrative reform"), "emulation": _("Emulation")}.get(kind, kind)
+    return {
+        "reform": _("Administrative reform"),
+        "emulation": _("Emulation"),
+        "individual": _("Individual evaluation (Decree 335/2025)"),
+    }.get(kind, kind)

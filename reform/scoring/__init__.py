@@ -10,6 +10,7 @@ from reform.scoring.aggregate import (
     score,
 )
 from reform.scoring.bands import band_for
+from reform.scoring.classification import PeriodScore, Quota, level_for, quota, year_score
 from reform.scoring.framework import (
     Band,
     Framework,
@@ -50,10 +51,16 @@ from reform.scoring.rules import (
     RatioRule,
     Rule,
     SurveyRule,
+    TaskProgressRule,
+    TaskQualityRule,
+    TaskQuantityRule,
+    TaskResultsRule,
+    TaskRule,
     Tier,
     YesNoRule,
 )
 from reform.scoring.stats import average
+from reform.scoring.tasks import Product, TaskPercentages, TaskSheet, percentages
 from reform.scoring.values import NA, STAGES, NotApplicable, Ratio, Stage, Value, ValueProblem
 from reform.scoring.whatif import (
     Carried,
@@ -68,6 +75,20 @@ from reform.scoring.whatif import (
 )
 
 __all__ = [
+    "PeriodScore",
+    "Product",
+    "Quota",
+    "TaskPercentages",
+    "TaskProgressRule",
+    "TaskQualityRule",
+    "TaskQuantityRule",
+    "TaskResultsRule",
+    "TaskRule",
+    "TaskSheet",
+    "level_for",
+    "percentages",
+    "quota",
+    "year_score",
     "HEAT_LEVELS",
     "NA",
     "RULE_TYPES",

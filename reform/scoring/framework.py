@@ -15,13 +15,17 @@ from reform.scoring.rules import (
     Rule,
     Shown,
     SurveyRule,
+    TaskRule,
     check_text,
     checked_figure,
     parse_rule,
 )
 from reform.scoring.values import NA, STAGES, Value, ValueProblem, check_raw, render_param
 
-KINDS: Final = ("reform", "emulation")
+KINDS: Final = ("reform", "emulation", "individual")
+# An individual framework (a person's sheet, Decree 335/2025) classifies into four levels.
+INDIVIDUAL: Final = "individual"
+INDIVIDUAL_BANDS: Final = 4
 RESULTS: Final = ("percent", "points")
 EVIDENCE: Final = ("required", "optional")
 
@@ -85,9 +89,20 @@ FRAMEWORK_MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "Thiếu tên bộ tiêu chí (name) hoặc tên để trống.",
     ),
     "bad_kind": (
-        "kind must be reform or emulation, got {value}",
-        "Loại bộ tiêu chí (kind) phải là “reform” (cải cách hành chính) hoặc “emulation” "
-        "(thi đua); giá trị hiện tại: {value}.",
+        "kind must be reform, emulation or individual, got {value}",
+        "Loại bộ tiêu chí (kind) phải là “reform” (cải cách hành chính), “emulation” "
+        "(thi đua) hoặc “individual” (đánh giá cá nhân); giá trị hiện tại: {value}.",
+    ),
+    "task_rule_kind": (
+        "task rules belong to individual frameworks (kind: individual)",
+        "Quy tắc tính từ sản phẩm, công việc chỉ dùng trong bộ tiêu chí đánh giá cá nhân "
+        "(kind: individual).",
+    ),
+    "individual_bands": (
+        "an individual framework has four bands, the classification levels from the highest "
+        "down, the last from 0",
+        "Bộ tiêu chí đánh giá cá nhân có đúng bốn mức xếp loại, liệt kê từ mức cao nhất xuống, "
+        "mức cuối cùng bắt đầu từ 0.",
     ),
     "bad_result": (
         "result must be percent or points, got {value}",
@@ -692,6 +707,7 @@ def parse_framework(data: Mapping[str, Any]) -> Framework:
         seen: dict[str, str] = {}
         for position, raw in enumerate(raw_criteria):
             criteria.append(_parse_node(raw, f"criteria[{position}]", problems, seen))
+    _check_individual(kind, bands, criteria, problems)
     if problems.items:
         raise FrameworkError(problems.items)
     return Framework(
@@ -703,6 +719,18 @@ def parse_framework(data: Mapping[str, Any]) -> Framework:
         bands=bands,
         criteria=tuple(criteria),  # type: ignore[arg-type]
     )
+
+
+def _check_individual(
+    kind: Any, bands: tuple[Band, ...], criteria: list[Node | None], problems: _Problems
+) -> None:
+    """Task rules only in individual frameworks, and those classify into four levels."""
+    for top in criteria:
+        for node in top.walk() if top is not None else ():
+            if isinstance(node.rule, TaskRule) and kind != INDIVIDUAL:
+                problems.add(node.code, "task_rule_kind")
+    if kind == INDIVIDUAL and bands and (len(bands) != INDIVIDUAL_BANDS or bands[-1].min != 0):
+        problems.add(None, "individual_bands")
 
 
 def _node_to_dict(node: Node) -> dict[str, Any]:

@@ -19,6 +19,13 @@ from reform.scoring.numbers import (
     parse_user_number,
     to_decimal,
 )
+from reform.scoring.tasks import (
+    DEFAULT_PER_FAULT,
+    MEASURES,
+    TaskPercentages,
+    TaskSheet,
+    blend,
+)
 from reform.scoring.values import (
     MAX_RAW_LENGTH,
     NA,
@@ -361,6 +368,98 @@ class DeductionRule(Rule):
         return {"type": self.type, "per_item": decimal_to_yaml(self.per_item)}
 
 
+@dataclass(frozen=True, slots=True)
+class TaskRule(Rule):
+    """Points computed from a period's tasks and products (a TaskSheet), never typed:
+    max × the measure's percentage ÷ 100. Only individual frameworks hold them.
+
+    `per_fault` is the share of a product's quality or progress points each major error or
+    delay takes (the decree's 25 %); `leader_share` the share of a leader's percentages that
+    comes from the people they lead (0: leaders are measured like everyone else).
+    """
+
+    type: ClassVar[str] = ""
+    measure: ClassVar[str] = ""
+    per_fault: Decimal = DEFAULT_PER_FAULT
+    leader_share: Decimal = ZERO
+
+    def _parse(self, text: str) -> Value:
+        raise ValueProblem("task_computed")
+
+    def check(self, value: Value) -> None:
+        if not isinstance(value, TaskSheet):
+            raise TypeError(f"expected a TaskSheet, got {value!r}")
+        value.percentages(self.per_fault)
+
+    def figures(self, sheet: TaskSheet) -> TaskPercentages:
+        """The three percentages the rule scores: the person's, blended for a leader."""
+        return blend(sheet.percentages(self.per_fault), sheet.led, self.leader_share)
+
+    def percentage(self, sheet: TaskSheet) -> Decimal:
+        """The percentage this rule turns into points."""
+        return self.figures(sheet).measure(self.measure)
+
+    def _points(self, value: Value) -> Decimal:
+        scaled = CONTEXT.multiply(self.max, self.percentage(value))  # type: ignore[arg-type]
+        return CONTEXT.divide(scaled, HUNDRED)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"type": self.type}
+        if self.per_fault != DEFAULT_PER_FAULT:
+            data["per_fault"] = decimal_to_yaml(self.per_fault)
+        if self.leader_share:
+            data["leader_unit_share"] = decimal_to_yaml(self.leader_share)
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class TaskQuantityRule(TaskRule):
+    """max × the quantity percentage ÷ 100."""
+
+    type: ClassVar[str] = "task_quantity"
+    measure: ClassVar[str] = "quantity"
+
+
+@dataclass(frozen=True, slots=True)
+class TaskQualityRule(TaskRule):
+    """max × the quality percentage ÷ 100."""
+
+    type: ClassVar[str] = "task_quality"
+    measure: ClassVar[str] = "quality"
+
+
+@dataclass(frozen=True, slots=True)
+class TaskProgressRule(TaskRule):
+    """max × the progress percentage ÷ 100."""
+
+    type: ClassVar[str] = "task_progress"
+    measure: ClassVar[str] = "progress"
+
+
+@dataclass(frozen=True, slots=True)
+class TaskResultsRule(TaskRule):
+    """max × the weighted mean of the three percentages ÷ 100 (equal weights by default)."""
+
+    type: ClassVar[str] = "task_results"
+    measure: ClassVar[str] = "results"
+    weights: tuple[Decimal, Decimal, Decimal] = (Decimal(1), Decimal(1), Decimal(1))
+
+    def percentage(self, sheet: TaskSheet) -> Decimal:
+        return self.figures(sheet).mean(self.weights)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = TaskRule.to_dict(self)
+        if len(set(self.weights)) > 1:
+            data["weights"] = {
+                name: decimal_to_yaml(weight)
+                for name, weight in zip(MEASURES, self.weights, strict=True)
+            }
+        return data
+
+
+TASK_RULE_TYPES: Final = ("task_quantity", "task_quality", "task_progress", "task_results")
+
+
 def _tiers_to_list(tiers: tuple[Tier, ...]) -> list[dict[str, Any]]:
     """Tiers as written in a framework file."""
     return [{"min": decimal_to_yaml(t.min), "points": decimal_to_yaml(t.points)} for t in tiers]
@@ -368,7 +467,19 @@ def _tiers_to_list(tiers: tuple[Tier, ...]) -> list[dict[str, Any]]:
 
 RULE_TYPES: Final[dict[str, type[Rule]]] = {
     cls.type: cls
-    for cls in (ManualRule, YesNoRule, ChoiceRule, RatioRule, NumberRule, DeductionRule, SurveyRule)
+    for cls in (
+        ManualRule,
+        YesNoRule,
+        ChoiceRule,
+        RatioRule,
+        NumberRule,
+        DeductionRule,
+        SurveyRule,
+        TaskQuantityRule,
+        TaskQualityRule,
+        TaskProgressRule,
+        TaskResultsRule,
+    )
 }
 
 _RULE_KEYS: Final[dict[str, frozenset[str]]] = {
@@ -379,6 +490,10 @@ _RULE_KEYS: Final[dict[str, frozenset[str]]] = {
     "ratio": frozenset({"type", "mode", "zero_denominator", "tiers"}),
     "number": frozenset({"type", "tiers"}),
     "deduction": frozenset({"type", "per_item"}),
+    "task_quantity": frozenset({"type", "per_fault", "leader_unit_share"}),
+    "task_quality": frozenset({"type", "per_fault", "leader_unit_share"}),
+    "task_progress": frozenset({"type", "per_fault", "leader_unit_share"}),
+    "task_results": frozenset({"type", "per_fault", "leader_unit_share", "weights"}),
 }
 
 
@@ -522,6 +637,21 @@ RULE_MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "ratio_proportional_tiers": (
         "a proportional ratio takes no tiers",
         "Tỷ lệ tính theo cách “proportional” không dùng danh sách mức điểm (tiers).",
+    ),
+    "task_per_fault": (
+        "per_fault must be a number > 0 and ≤ 1, got {value}",
+        "Tỷ lệ trừ cho mỗi lỗi hoặc mỗi lần chậm (per_fault) phải là một số lớn hơn 0 và không "
+        "quá 1; giá trị hiện tại: {value}.",
+    ),
+    "task_leader_share": (
+        "leader_unit_share must be a number in [0, 1], got {value}",
+        "Tỷ trọng kết quả của đơn vị do lãnh đạo phụ trách (leader_unit_share) phải là một số "
+        "từ 0 đến 1; giá trị hiện tại: {value}.",
+    ),
+    "task_weights": (
+        "weights must map quantity, quality and progress to numbers ≥ 0, not all 0",
+        "Trọng số (weights) phải gán cho quantity (số lượng), quality (chất lượng) và progress "
+        "(tiến độ) các số không âm, không được cùng bằng 0.",
     ),
     "text_too_long": (
         "{field} must be at most {max} characters long",
@@ -680,6 +810,8 @@ def _build_rule(raw: Any, max_points: Decimal | None, report: Report) -> Rule | 
         return _parse_ratio(raw, maximum, max_points, report)
     if rule_type == "number":
         return NumberRule(maximum, _parse_tiers(raw.get("tiers"), max_points, ZERO, None, report))
+    if rule_type in TASK_RULE_TYPES:
+        return _parse_task(raw, maximum, rule_type, report)
     number = to_decimal(raw.get("per_item"))
     per_item = checked_figure(number, "per_item", report)
     if number is None or (per_item is not None and per_item <= 0):
@@ -747,3 +879,49 @@ def _parse_ratio(
     elif "tiers" in raw:
         report("ratio_proportional_tiers")
     return RatioRule(maximum, mode, zero, tiers)
+
+
+def _share(raw: Mapping[str, Any], key: str, default: Decimal, low_open: bool) -> Decimal | None:
+    """A share in (0, 1] (low_open) or [0, 1] read from the rule; None when it is not one."""
+    if key not in raw:
+        return default
+    value = to_decimal(raw[key])
+    if value is None or not fits_figure(value, FIGURE_DIGITS, MAX_DECIMAL_PLACES):
+        return None
+    if value > 1 or value < 0 or (low_open and value == 0):
+        return None
+    return value
+
+
+def _parse_task(raw: Mapping[str, Any], maximum: Decimal, rule_type: str, report: Report) -> Rule:
+    """Read a task rule: per_fault in (0, 1], leader_unit_share in [0, 1], weights ≥ 0."""
+    per_fault = _share(raw, "per_fault", DEFAULT_PER_FAULT, low_open=True)
+    if per_fault is None:
+        report("task_per_fault", value=Shown(raw.get("per_fault")))
+        per_fault = DEFAULT_PER_FAULT
+    leader_share = _share(raw, "leader_unit_share", ZERO, low_open=False)
+    if leader_share is None:
+        report("task_leader_share", value=Shown(raw.get("leader_unit_share")))
+        leader_share = ZERO
+    if rule_type != "task_results":
+        cls = RULE_TYPES[rule_type]
+        return cls(maximum, per_fault, leader_share)  # type: ignore[call-arg]
+    weights = (Decimal(1), Decimal(1), Decimal(1))
+    if "weights" in raw:
+        given = raw["weights"]
+        read = (
+            [to_decimal(given.get(name, 0)) for name in MEASURES]
+            if isinstance(given, Mapping) and set(given) <= set(MEASURES)
+            else [None]
+        )
+        if (
+            any(
+                w is None or w < 0 or not fits_figure(w, FIGURE_DIGITS, MAX_DECIMAL_PLACES)
+                for w in read
+            )
+            or sum(read, ZERO) <= 0
+        ):  # type: ignore[arg-type]
+            report("task_weights")
+        else:
+            weights = tuple(read)  # type: ignore[assignment]
+    return TaskResultsRule(maximum, per_fault, leader_share, weights)

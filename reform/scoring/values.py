@@ -106,6 +106,22 @@ _MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "The value contains an invisible control character; type it again.",
         "Giá trị có ký tự điều khiển không nhìn thấy được; hãy nhập lại.",
     ),
+    "task_computed": (
+        "This criterion is computed from the period's tasks and products; it takes no typed value.",
+        "Tiêu chí này được tính từ sản phẩm, công việc của kỳ; không nhập điểm trực tiếp.",
+    ),
+    "no_tasks": (
+        "No task or product is recorded for the period.",
+        "Chưa ghi nhận sản phẩm, công việc nào trong kỳ.",
+    ),
+    "task_weight": (
+        "A task's weight after conversion must be a number greater than 0.",
+        "Trọng số quy đổi của sản phẩm, công việc phải là số lớn hơn 0.",
+    ),
+    "task_count": (
+        "Errors and delays are whole numbers ≥ 0.",
+        "Số lần sai sót và số lần chậm tiến độ phải là số nguyên không âm.",
+    ),
     "too_many_digits": (
         "Enter at most {digits} digits before the decimal point and {places} after it.",
         "Chỉ nhập tối đa {digits} chữ số ở phần nguyên và {places} chữ số ở phần thập phân.",

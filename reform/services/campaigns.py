@@ -117,6 +117,11 @@ def create_campaign(
         raise CampaignProblem("code", _("Another campaign already has this code."))
     if not name.strip():
         raise CampaignProblem("name", _("Give the campaign a name."))
+    if framework.kind == "individual":
+        # A person's sheet scores people period by period (the people pages), not units.
+        raise CampaignProblem(
+            "framework_id", _("This framework scores people, not units: it takes no campaign.")
+        )
     check_dates(dates)
     participants = eligible_units(framework) if units is None else units
     stray = [u.code for u in participants if u.block_id is None or not u.active]
@@ -279,6 +284,10 @@ def remove_participant(submission: Submission, *, actor: User) -> None:
         submission=submission,
         from_value=submission.unit.code,
     )
+    from reform.services.emulation.cluster_admin import remove_unit
+
+    # A unit that leaves the campaign leaves its emulation cluster too.
+    remove_unit(submission.campaign, submission.unit_id, actor=actor)
     db.session.delete(submission)
     db.session.commit()
 

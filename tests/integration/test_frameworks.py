@@ -43,11 +43,11 @@ def _count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def test_three_samples_ship_with_the_project():
+def test_four_samples_ship_with_the_project():
     names = {p.name for p in sample_paths()}
-    assert len(names) == 3
+    assert len(names) == 4
     kinds = {yaml.safe_load(p.read_text(encoding="utf-8"))["kind"] for p in sample_paths()}
-    assert kinds == {"reform", "emulation"}
+    assert kinds == {"reform", "emulation", "individual"}
 
 
 @pytest.mark.parametrize("path", sample_paths(), ids=lambda p: p.name)

@@ -68,7 +68,7 @@ class TestTopLevel:
             ("version", "2025", "version must be a whole number"),
             ("version", 2025.5, "version must be a whole number"),
             ("version", True, "version must be a whole number"),
-            ("kind", "contest", "kind must be reform or emulation"),
+            ("kind", "contest", "kind must be reform, emulation or individual"),
             ("result", "ratio", "result must be percent or points"),
             ("criteria", [], "criteria must be a non-empty list"),
             ("criteria", None, "criteria must be a non-empty list"),
@@ -421,6 +421,7 @@ def test_samples_are_marked_as_samples() -> None:
         "par-dept-2025.yaml",
         "par-commune-2025.yaml",
         "emulation-block-2025.yaml",
+        "cc-335-2026.yaml",
     }
     for path in paths:
         text = path.read_text(encoding="utf-8")

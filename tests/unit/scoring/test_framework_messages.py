@@ -180,6 +180,31 @@ BROKEN: dict[str, tuple[Any, str | None, str]] = {
         "version_out_of_range",
     ),
     "too deep": (_nested(40), "p28", "too_deep"),
+    "task rule outside an individual framework": (
+        with_rule({"type": "task_results"}),
+        "1.1",
+        "task_rule_kind",
+    ),
+    "task per_fault": (
+        with_rule({"type": "task_quality", "per_fault": 0}),
+        "1.1",
+        "task_per_fault",
+    ),
+    "task leader share": (
+        with_rule({"type": "task_progress", "leader_unit_share": 1.5}),
+        "1.1",
+        "task_leader_share",
+    ),
+    "task weights": (
+        with_rule({"type": "task_results", "weights": {"quantity": 0}}),
+        "1.1",
+        "task_weights",
+    ),
+    "individual bands": (
+        framework_dict([leaf("1")], kind="individual", bands=[{"min": 50, "label": "Đạt"}]),
+        None,
+        "individual_bands",
+    ),
     "proportional tiers": (
         with_rule({"type": "ratio", "mode": "proportional", "zero_denominator": "na", "tiers": []}),
         "1.1",
