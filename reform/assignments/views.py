@@ -7,7 +7,7 @@ import io
 from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -162,9 +162,14 @@ def recusals_csv(code: str):
 
 
 @bp.get("/appraisal/queue")
-@roles_required(EVALUATOR)
+@login_required
 def queue():
-    """The evaluator's assigned submissions with progress and deadline; filters."""
+    """The evaluator's assigned submissions with progress and deadline; filters. An emulation
+    cluster's head (or deputy) finds here the members' sheets it appraises."""
+    from reform.services.emulation.review import leads_any_cluster
+
+    if not current_user.has_role(EVALUATOR) and not leads_any_cluster(current_user):
+        abort(403)
     items = service.queue(current_user)
     campaigns = vi_sorted({i.campaign.code: i.campaign for i in items}.values(), lambda c: c.name)
     blocks = vi_sorted({i.block.id: i.block for i in items if i.block}.values(), lambda b: b.name)

@@ -35,10 +35,15 @@ def get_unit_or_404(unit_id: int, *, for_user: User) -> Unit:
 
 
 def can_see_submission(user: User, submission) -> bool:
-    """Staff see every submission; a unit's head and officers see their unit's."""
+    """Staff see every submission; a unit's head and officers see their unit's; an emulation
+    cluster's head (or deputy) sees the members' it appraises."""
     if user.has_role(*STAFF_ROLES):
         return True
-    return user.unit_id is not None and user.unit_id == submission.unit_id
+    if user.unit_id is not None and user.unit_id == submission.unit_id:
+        return True
+    from reform.services.emulation.review import reviews
+
+    return reviews(user, submission)
 
 
 def get_submission_or_404(submission_id: int, *, for_user: User):

@@ -61,17 +61,18 @@ def _assigned_areas(user: User, submission: Submission):
 
 
 def can_view(user: User, submission: Submission) -> bool:
-    """The council's secretariat and admin see every appraisal; an evaluator only assigned ones."""
+    """The council's secretariat and admin see every appraisal; an evaluator only assigned ones,
+    an emulation cluster's head (or deputy) the members' it appraises."""
     if user.has_role(ADMIN, SECRETARIAT):
         return True
-    return user.has_role(EVALUATOR) and _assigned_areas(user, submission) is not False
+    return _assigned_areas(user, submission) is not False
 
 
 def appraisal_refusal(user: User, submission: Submission, code: str | None = None) -> str | None:
     """Why this user may not appraise (this criterion of) the submission now, or None."""
-    if not user.has_role(EVALUATOR):
-        return _("Only evaluators assigned to this unit appraise it.")
     areas = _assigned_areas(user, submission)
+    if areas is False and not user.has_role(EVALUATOR):
+        return _("Only evaluators assigned to this unit appraise it.")
     if areas is False:
         return _("You are not assigned to this unit.")
     if code is not None and areas is not None and area_of(submission, code) not in areas:

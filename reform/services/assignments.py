@@ -390,6 +390,11 @@ def _union_areas(assignments: list[Assignment]) -> set[str] | None:
 
 def assigned_areas(user: User, submission: Submission) -> set[str] | None | bool:
     """What the user may appraise here: False nothing, None every area, or the area codes."""
+    from reform.services.emulation.review import reviews
+
+    # An emulation cluster's head (or deputy) appraises its members' whole sheets.
+    if reviews(user, submission):
+        return None
     if not user.has_role(EVALUATOR):
         return False
     covering = _covering(
@@ -420,7 +425,10 @@ def evaluators_of(submission: Submission) -> list[User]:
         )
         .order_by(User.id)
     )
-    return [user for user in candidates if assigned_areas(user, submission) is not False]
+    from reform.services.emulation.review import reviewers_of
+
+    found = [user for user in candidates if assigned_areas(user, submission) is not False]
+    return found + [user for user in reviewers_of(submission) if user not in found]
 
 
 def campaign_evaluators(campaign: Campaign) -> list[User]:
@@ -491,8 +499,12 @@ def queue(evaluator: User, campaign: Campaign | None = None) -> list[QueueItem]:
     stmt = select(Assignment).where(Assignment.evaluator_id == evaluator.id)
     if campaign is not None:
         stmt = stmt.where(Assignment.campaign_id == campaign.id)
-    assignments = list(db.session.scalars(stmt))
-    if not assignments or not evaluator.has_role(EVALUATOR):
+    assignments = list(db.session.scalars(stmt)) if evaluator.has_role(EVALUATOR) else []
+    from reform.services.emulation.review import reviewed_submission_ids
+
+    # The sheets the user appraises as an emulation cluster's head or deputy: every area.
+    reviewing = reviewed_submission_ids(evaluator, campaign)
+    if not assignments and not reviewing:
         return []
     recused = set(
         db.session.scalars(
@@ -512,6 +524,8 @@ def queue(evaluator: User, campaign: Campaign | None = None) -> list[QueueItem]:
         targets.append(Submission.id.in_(sorted(by_submission)))
     for campaign_id, block_id in sorted(by_block):
         targets.append(and_(Submission.campaign_id == campaign_id, Submission.block_id == block_id))
+    if reviewing:
+        targets.append(Submission.id.in_(sorted(reviewing)))
     submissions = db.session.scalars(
         select(Submission)
         .where(or_(*targets))
@@ -527,7 +541,7 @@ def queue(evaluator: User, campaign: Campaign | None = None) -> list[QueueItem]:
         if s.id in recused or s.unit_id in related:
             continue
         mine = by_submission.get(s.id, []) + by_block.get((s.campaign_id, s.block_id or 0), [])
-        allowed = _union_areas(mine)
+        allowed = None if s.id in reviewing else _union_areas(mine)
         fw = parsed_framework(s.campaign.framework)
         area_map = area_maps.setdefault(s.campaign.framework_id, _area_map(fw))
         codes = frozenset(
