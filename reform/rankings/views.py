@@ -36,7 +36,16 @@ from sqlalchemy.orm import joinedload
 from reform.cache import fragment_cache
 from reform.extensions import db
 from reform.i18n import fmt_number
-from reform.models import Block, Campaign, CampaignBlock, ResultsVersion, Submission, Unit
+from reform.models import (
+    Block,
+    Campaign,
+    CampaignBlock,
+    Cluster,
+    ClusterMember,
+    ResultsVersion,
+    Submission,
+    Unit,
+)
 from reform.scoring import vi_sort_key
 from reform.services import rankings as service
 from reform.services.access import get_campaign_or_404, results_access, staff_results_page
@@ -71,7 +80,7 @@ class Choices:
         """The choices as URL parameters (only those set, without the page)."""
         out = {}
         if self.block is not None:
-            out["block"] = self.block.code
+            out["cluster" if self.block.cluster else "block"] = self.block.code
         if self.kind:
             out["kind"] = self.kind
         if self.band:
@@ -83,8 +92,14 @@ class Choices:
         return out
 
 
-def _picker(campaign: Campaign) -> list[tuple[str, str]]:
-    """The campaign's blocks as (code, name), in Vietnamese order of their names."""
+def _picker(campaign: Campaign, clusters: bool = False) -> list[tuple[str, str]]:
+    """The campaign's blocks (or emulation clusters) as (code, name), in Vietnamese order of
+    their names."""
+    if clusters:
+        rows = db.session.execute(
+            select(Cluster.code, Cluster.name).where(Cluster.campaign_id == campaign.id)
+        ).all()
+        return sorted(((code, name) for code, name in rows), key=lambda c: vi_sort_key(c[1]))
     rows = db.session.execute(
         select(Block.code, Block.name)
         .join(CampaignBlock, CampaignBlock.block_id == Block.id)
@@ -93,11 +108,18 @@ def _picker(campaign: Campaign) -> list[tuple[str, str]]:
     return sorted(((code, name) for code, name in rows), key=lambda block: vi_sort_key(block[1]))
 
 
-def _own_block(campaign: Campaign) -> str | None:
-    """The block the signed-in user's unit is ranked in (or belongs to) if it takes part."""
+def _own_block(campaign: Campaign, clusters: bool = False) -> str | None:
+    """The block the signed-in user's unit is ranked in (or belongs to) if it takes part; with
+    clusters, the emulation cluster the unit sits in."""
     unit_id = getattr(current_user, "unit_id", None)
     if unit_id is None:
         return None
+    if clusters:
+        return db.session.scalar(
+            select(Cluster.code)
+            .join(ClusterMember, ClusterMember.cluster_id == Cluster.id)
+            .where(ClusterMember.campaign_id == campaign.id, ClusterMember.unit_id == unit_id)
+        )
     ranked_in = (
         select(Submission.block_id)
         .where(Submission.campaign_id == campaign.id, Submission.unit_id == unit_id)
@@ -122,17 +144,20 @@ def _choices(
     campaign: Campaign,
     version: ResultsVersion | None,
     picker: list[tuple[str, str]] | None = None,
+    clusters: bool = False,
 ) -> Choices:
     """The choices of this request, with the chosen block's fingerprint (one query when the
-    block is given; without one, the user's own block, else the first in order)."""
-    code = _text("block", FILTER_MAX_LENGTH)
-    block = service.block_state(campaign, code, version) if code else None
+    block is given; without one, the user's own block, else the first in order). With
+    clusters, the same with the campaign's emulation clusters in place of blocks."""
+    state = service.cluster_state if clusters else service.block_state
+    code = _text("cluster" if clusters else "block", FILTER_MAX_LENGTH)
+    block = state(campaign, code, version) if code else None
     if block is None:
-        fallback = _own_block(campaign)
+        fallback = _own_block(campaign, clusters)
         if fallback is None:
-            listed = picker if picker is not None else _picker(campaign)
+            listed = picker if picker is not None else _picker(campaign, clusters)
             fallback = listed[0][0] if listed else None
-        block = service.block_state(campaign, fallback, version) if fallback else None
+        block = state(campaign, fallback, version) if fallback else None
     sort = request.args.get("sort", "rank")
     return Choices(
         block=block,
@@ -313,9 +338,10 @@ def show(code: str):
     wanted = request.args.get("view")
     source = service.PUBLISHED if (wanted == service.PUBLISHED and latest) else service.LIVE
     version = latest if source == service.PUBLISHED else None
+    clusters = service.ranks_by_cluster(campaign)
     # The picker is on the page, not in the region an htmx request replaces.
-    picker = None if is_htmx() else _picker(campaign)
-    choices = _choices(campaign, version, picker)
+    picker = None if is_htmx() else _picker(campaign, clusters)
+    choices = _choices(campaign, version, picker, clusters)
     return render(
         "rankings/show.html",
         "rankings/partials/_results.html",
@@ -324,6 +350,7 @@ def show(code: str):
         # A new block may offer other kinds and bands: the form's filters follow it.
         facets_oob=True,
         picker=picker,
+        clusters=clusters,
         **_context(campaign, choices, source, version),
     )
 
@@ -333,7 +360,7 @@ def show(code: str):
 def live(code: str):
     """The live results region: 304 without a body while nothing it shows has changed."""
     campaign = get_campaign_or_404(code)
-    choices = _choices(campaign, None)
+    choices = _choices(campaign, None, clusters=service.ranks_by_cluster(campaign))
     if choices.block is None:
         abort(404)
     tag = _fragment_key(campaign, choices, service.LIVE)

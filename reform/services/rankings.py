@@ -16,6 +16,8 @@ from reform.models import (
     Block,
     Campaign,
     CampaignBlock,
+    Cluster,
+    ClusterMember,
     HistoricalResult,
     ResultsVersion,
     Submission,
@@ -137,12 +139,16 @@ def _dec(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
 
 
-def _stored_rows(campaign: Campaign, block_id: int | None = None) -> dict[int | None, list]:
+def _stored_rows(
+    campaign: Campaign, block_id: int | None = None, clusters: bool = False
+) -> dict[int | None, list]:
     """The campaign's stored figures with their units, per block (one query); only the given
-    block's when one is given (a block is ranked on its own)."""
+    block's when one is given (a block is ranked on its own). With clusters, per emulation
+    cluster instead (block_id is then a cluster's id; units in no cluster are left out)."""
+    group = ClusterMember.cluster_id if clusters else Submission.block_id
     stmt = (
         select(
-            Submission.block_id,
+            group.label("block_id"),
             Unit.code,
             Unit.name,
             Unit.kind,
@@ -159,8 +165,16 @@ def _stored_rows(campaign: Campaign, block_id: int | None = None) -> dict[int | 
         .join(Unit, Submission.unit_id == Unit.id)
         .where(Submission.campaign_id == campaign.id)
     )
+    if clusters:
+        stmt = stmt.join(
+            ClusterMember,
+            and_(
+                ClusterMember.campaign_id == Submission.campaign_id,
+                ClusterMember.unit_id == Submission.unit_id,
+            ),
+        )
     if block_id is not None:
-        stmt = stmt.where(Submission.block_id == block_id)
+        stmt = stmt.where(group == block_id)
     grouped: dict[int | None, list] = defaultdict(list)
     # Plain rows (no ORM bookkeeping): a national block has thousands.
     for row in db.session.connection().execute(stmt):
@@ -210,11 +224,11 @@ def _row(item) -> RankingRow:
 
 
 def _live_blocks(
-    campaign: Campaign, block_id: int | None = None
+    campaign: Campaign, block_id: int | None = None, clusters: bool = False
 ) -> list[tuple[_BlockRef, list[RankingRow]]]:
-    """The campaign's stored figures ranked per block; only the given block's when given."""
-    grouped = _stored_rows(campaign, block_id)
-    known = _blocks(grouped.keys())
+    """The campaign's stored figures ranked per block (or cluster); only the given one's."""
+    grouped = _stored_rows(campaign, block_id, clusters)
+    known = _clusters(grouped.keys()) if clusters else _blocks(grouped.keys())
     by_points = campaign.framework.result == "points"
     out = []
     for group, members in grouped.items():
@@ -231,6 +245,47 @@ def _blocks(ids) -> dict[int, Block]:
     if not wanted:
         return {}
     return {b.id: b for b in db.session.scalars(select(Block).where(Block.id.in_(wanted)))}
+
+
+def _clusters(ids) -> dict[int, Cluster]:
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    return {c.id: c for c in db.session.scalars(select(Cluster).where(Cluster.id.in_(wanted)))}
+
+
+def _published_clusters(
+    campaign: Campaign, document: dict, cluster_id: int | None, by_points: bool
+) -> list[tuple[_BlockRef, list[RankingRow]]]:
+    """The published rows regrouped by the campaign's emulation clusters and ranked inside
+    each by the core on the published figure (the document ranks per block)."""
+    stmt = (
+        select(Cluster.id, Cluster.code, Cluster.name, Unit.code)
+        .join(ClusterMember, ClusterMember.cluster_id == Cluster.id)
+        .join(Unit, Unit.id == ClusterMember.unit_id)
+        .where(Cluster.campaign_id == campaign.id)
+    )
+    if cluster_id is not None:
+        stmt = stmt.where(Cluster.id == cluster_id)
+    places = {unit: (cid, code, name) for cid, code, name, unit in db.session.execute(stmt)}
+    grouped: dict[tuple, list[RankingRow]] = defaultdict(list)
+    for _block, rows in _published_blocks(document):
+        for row in rows:
+            place = places.get(row.unit.code)
+            if place is not None:
+                grouped[place].append(row)
+    out = []
+    for (cid, code, name), rows in grouped.items():
+        ranked = rank(
+            rows,
+            value=lambda r: r.points if by_points else r.index,
+            order=lambda r: r.unit.order,
+        )
+        out.append(
+            (_BlockRef(cid, code, name), [replace(item.item, rank=item.rank) for item in ranked])
+        )
+    out.sort(key=lambda pair: pair[0].code)
+    return out
 
 
 def _published_blocks(
@@ -359,6 +414,7 @@ def ranking_view(
     sort: str = "rank",
     search: str | None = None,
     version: ResultsVersion | None = None,
+    clusters: bool = False,
 ) -> Ranking:
     """The ranking with what the page also needs: its source, version and filter choices.
 
@@ -367,17 +423,20 @@ def ranking_view(
     source without a published version falls back to live (the result says which it is).
     With a block, only that block is read and ranked (each block is ranked on its own); the
     kinds and bands offered are then that block's. `version` saves looking up the latest one.
+    With clusters, the groups are the campaign's emulation clusters (block_id a cluster's id).
     """
     if source == PUBLISHED and version is None:
         version = latest_version(campaign)
     if source != PUBLISHED:
         version = None
-    if version is not None:
+    by_points = campaign.framework.result == "points"
+    if version is not None and clusters:
+        blocks = _published_clusters(campaign, document_of(version), block_id, by_points)
+    elif version is not None:
         blocks = _published_blocks(document_of(version), block_id)
     else:
         source = LIVE
-        blocks = _live_blocks(campaign, block_id)
-    by_points = campaign.framework.result == "points"
+        blocks = _live_blocks(campaign, block_id, clusters)
     previous = history.previous_year(campaign)
     previous_year = next(iter(previous.values())).year if previous else None
     kinds = sorted({r.unit.kind for _, rows in blocks for r in rows if r.unit.kind})
@@ -461,6 +520,7 @@ def block_page(
             band=band,
             sort=sort,
             search=search,
+            clusters=block.cluster,
         )
         rows = view.blocks[0].rows if view.blocks else []
         found = view.blocks[0] if view.blocks else None
@@ -483,7 +543,7 @@ def block_page(
             bands=view.bands,
             by_points=by_points,
         )
-    members = _stored_rows(campaign, block.id).get(block.id, [])
+    members = _stored_rows(campaign, block.id, block.cluster).get(block.id, [])
     matcher = unit_matcher(search) if search and search.strip() else None
     kept = [
         item
@@ -522,12 +582,14 @@ def _window(total: int, page: int, size: int) -> tuple[int, int, int, int]:
 
 @dataclass(frozen=True, slots=True)
 class BlockState:
-    """A block taking part in a campaign, and a fingerprint of everything its ranking shows."""
+    """A block taking part in a campaign (or, with `cluster`, one of an emulation campaign's
+    clusters), and a fingerprint of everything its ranking shows."""
 
     id: int
     code: str
     name: str
     fingerprint: str
+    cluster: bool = False
 
 
 def _history_state(campaign: Campaign) -> tuple:
@@ -607,3 +669,74 @@ def block_state(
 
 def _fingerprint(*parts) -> str:
     return hashlib.sha256("|".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:32]
+
+
+def ranks_by_cluster(campaign: Campaign) -> bool:
+    """Whether the campaign ranks per emulation cluster: an emulation campaign with clusters."""
+    if campaign.framework.kind != "emulation":
+        return False
+    found = db.session.scalar(select(Cluster.id).where(Cluster.campaign_id == campaign.id).limit(1))
+    return found is not None
+
+
+def cluster_state(
+    campaign: Campaign, cluster_code: str, version: ResultsVersion | None = None
+) -> BlockState | None:
+    """The campaign's cluster with this code and its fingerprint, in one statement (as
+    `block_state` for a block): its members' stored figures, names and kinds, who its members
+    are, and the history; published, the version, the history, the units and the members."""
+    history = _history_state(campaign)
+    membership = (
+        func.count(ClusterMember.id),
+        func.sum(ClusterMember.id * ClusterMember.unit_id),
+    )
+    in_cluster = and_(
+        ClusterMember.cluster_id == Cluster.id, ClusterMember.campaign_id == campaign.id
+    )
+    if version is None:
+        stmt = (
+            select(
+                Cluster.id,
+                Cluster.name,
+                *membership,
+                func.max(Submission.updated_at),
+                func.sum(Submission.points),
+                func.sum(Submission.points * Submission.id),
+                func.sum(func.coalesce(Submission.index, 0) * Submission.id),
+                func.sum(func.coalesce(Submission.appraised_points, -1) * Submission.id),
+                func.sum(Submission.self_points * Submission.id),
+                func.sum(Submission.survey_points * Submission.id),
+                func.sum(Submission.max_points),
+                func.max(Unit.updated_at),
+                func.sum(func.length(Unit.name) * Unit.id),
+                func.sum(func.length(Unit.kind) * Unit.id),
+                *history,
+            )
+            .select_from(Cluster)
+            .outerjoin(ClusterMember, in_cluster)
+            .outerjoin(
+                Submission,
+                and_(
+                    Submission.campaign_id == campaign.id,
+                    Submission.unit_id == ClusterMember.unit_id,
+                ),
+            )
+            .outerjoin(Unit, Unit.id == Submission.unit_id)
+        )
+    else:
+        units = select(func.max(Unit.updated_at)).scalar_subquery()
+        stmt = (
+            select(Cluster.id, Cluster.name, *membership, *history, units)
+            .select_from(Cluster)
+            .outerjoin(ClusterMember, in_cluster)
+        )
+    row = db.session.execute(
+        stmt.where(Cluster.campaign_id == campaign.id, Cluster.code == cluster_code).group_by(
+            Cluster.id, Cluster.name
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    published = None if version is None else (version.id, version.content_hash)
+    parts = ("cluster", campaign.id, campaign.year, campaign.framework.result, published, *row)
+    return BlockState(row[0], cluster_code, row[1], _fingerprint(*parts), cluster=True)
