@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import to_user_timezone
 from flask_login import current_user, login_required
 
 from reform.emulation.downloads import attachment
@@ -189,7 +190,8 @@ def _record_context(cluster: Cluster) -> dict:
     rows = service.statuses(cluster, pledge)
     signed = [r.signature.signed_at for r in rows if r.signed]
     complete = bool(rows) and len(signed) == len(rows)
-    day = max(signed).date() if complete else today()
+    # The record is dated the day the last unit signed, in the province's calendar.
+    day = to_user_timezone(max(signed)).date() if complete else today()
     head = leader(cluster)
     place = head.unit.place_name() if head is not None else None
     return {
