@@ -98,6 +98,15 @@ def _form_page(campaign: Campaign, status: int = 200, **context):
     )
 
 
+def _choice(name: str) -> int | None:
+    """A chosen title's id: None when nothing is chosen, 0 (no title has it, so it is refused
+    beside the field) when the value is not an id at all."""
+    text = request.form.get(name, "").strip()
+    if not text:
+        return None
+    return bounded_int(text, low=1) or 0
+
+
 def _entered() -> service.RegistrationInput:
     """The form's values: the collective title, targets and the people's rows."""
     form = request.form
@@ -111,11 +120,11 @@ def _entered() -> service.RegistrationInput:
             service.PersonRow(
                 full_name=" ".join(form.get(f"people-{n}-full_name", "").split()),
                 job_title=" ".join(form.get(f"people-{n}-job_title", "").split()),
-                title_id=bounded_int(form.get(f"people-{n}-title_id", ""), low=1),
+                title_id=_choice(f"people-{n}-title_id"),
             )
         )
     return service.RegistrationInput(
-        title_id=bounded_int(form.get("title_id", ""), low=1),
+        title_id=_choice("title_id"),
         targets=form.get("targets", "").replace("\r\n", "\n"),
         people=rows,
     )

@@ -80,7 +80,7 @@ class PersonRow:
     @property
     def blank(self) -> bool:
         """Whether nothing was entered in the row (it is left out)."""
-        return not (self.full_name or self.job_title or self.title_id)
+        return not (self.full_name or self.job_title or self.title_id is not None)
 
 
 @dataclass
@@ -264,7 +264,7 @@ def _locked(campaign: Campaign, unit_id: int) -> Registration | None:
 def _title_ok(title_id: int | None, scope: str, keep: set[int]) -> Title | None:
     """The title if it is an active entry for this scope (or one the registration already
     names, deactivated since); else None."""
-    if title_id is None:
+    if not title_id:
         return None
     title = db.session.get(Title, title_id)
     if title is None or title.scope != scope or not (title.active or title.id in keep):
