@@ -16,11 +16,23 @@ from reform.models.ballots import (
     BallotVoter,
 )
 from reform.models.campaigns import Campaign, CampaignBlock
+from reform.models.commendation import (
+    Award,
+    CatalogueVersion,
+    Initiative,
+    InitiativeAuthor,
+)
 from reform.models.emulation import Cluster, ClusterMember, Movement, MovementDocument
 from reform.models.frameworks import Criterion, Framework
 from reform.models.history import HistoricalResult
 from reform.models.notifications import Notification
-from reform.models.people import Person, PersonStatusChange
+from reform.models.people import (
+    PeopleSettings,
+    Person,
+    PersonPeriod,
+    PersonStatusChange,
+    PersonTask,
+)
 from reform.models.pledges import Pledge, PledgeSignature
 from reform.models.registrations import RegisteredPerson, Registration
 from reform.models.submissions import Entry, Evidence, StoredFile, Submission
@@ -36,6 +48,7 @@ __all__ = [
     "Recusal",
     "ResultsVersion",
     "AuditEvent",
+    "Award",
     "Ballot",
     "BallotCandidate",
     "BallotItem",
@@ -44,6 +57,7 @@ __all__ = [
     "Block",
     "Campaign",
     "CampaignBlock",
+    "CatalogueVersion",
     "Cluster",
     "ClusterMember",
     "Criterion",
@@ -51,11 +65,16 @@ __all__ = [
     "Evidence",
     "Framework",
     "HistoricalResult",
+    "Initiative",
+    "InitiativeAuthor",
     "Movement",
     "MovementDocument",
     "Notification",
+    "PeopleSettings",
     "Person",
+    "PersonPeriod",
     "PersonStatusChange",
+    "PersonTask",
     "Pledge",
     "PledgeSignature",
     "RegisteredPerson",

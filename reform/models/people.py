@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, func
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from reform.extensions import db
+from reform.models.frameworks import Framework as FrameworkRow
+from reform.models.types import Figure
 from reform.models.units import SortKey, Unit
 from reform.models.users import User
 from reform.scoring import vi_sort_string
@@ -90,3 +93,111 @@ class PersonStatusChange(db.Model):
 
     person: Mapped[Person] = relationship(back_populates="status_changes")
     recorded_by: Mapped[User | None] = relationship()
+
+
+# ---- tasks and periodic scores --------------------------------------------------------------
+
+# How often a unit's people are scored.
+MONTH = "month"
+QUARTER = "quarter"
+PERIOD_KINDS = (MONTH, QUARTER)
+MONTHS_IN = {MONTH: 1, QUARTER: 3}
+
+# A period's sheet: the person records and self-scores (draft), submits it to their direct
+# manager (submitted), who confirms or adjusts it (confirmed).
+DRAFT = "draft"
+SUBMITTED = "submitted"
+CONFIRMED = "confirmed"
+PERIOD_STATUSES = (DRAFT, SUBMITTED, CONFIRMED)
+
+
+class PeopleSettings(db.Model):
+    """A unit's choices for its people: monthly or quarterly periods, and the sheet used."""
+
+    __tablename__ = "people_settings"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    period_kind: Mapped[str] = mapped_column(String(10), default=MONTH)
+    # The individual framework version new periods take (None: the latest one imported).
+    framework_id: Mapped[int | None] = mapped_column(ForeignKey("frameworks.id"))
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class PersonPeriod(db.Model):
+    """One person's month or quarter: their self-score, the manager's review, the totals."""
+
+    __tablename__ = "person_periods"
+    __table_args__ = (UniqueConstraint("person_id", "kind", "year", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    # The unit the person was in for this period (people move; their periods stay where scored).
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    framework_id: Mapped[int] = mapped_column(ForeignKey("frameworks.id"))
+    year: Mapped[int] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    # The month (1–12) or the quarter (1–4).
+    number: Mapped[int]
+    status: Mapped[str] = mapped_column(String(12), default=DRAFT)
+    # Raw values of the general criteria by code: the person's, then the manager's.
+    self_values: Mapped[dict] = mapped_column(JSON, default=dict)
+    review_values: Mapped[dict | None] = mapped_column(JSON)
+    # The self-assessed total as submitted, and the confirmed total with its three percentages.
+    self_points: Mapped[Decimal | None] = mapped_column(Figure)
+    points: Mapped[Decimal | None] = mapped_column(Figure)
+    quantity: Mapped[Decimal | None] = mapped_column(Figure)
+    quality: Mapped[Decimal | None] = mapped_column(Figure)
+    progress: Mapped[Decimal | None] = mapped_column(Figure)
+    review_comment: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime | None]
+    reviewed_at: Mapped[datetime | None]
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(default=1)
+
+    person: Mapped[Person] = relationship()
+    unit: Mapped[Unit] = relationship()
+    framework: Mapped[FrameworkRow] = relationship()
+    reviewed_by: Mapped[User | None] = relationship()
+    tasks: Mapped[list[PersonTask]] = relationship(
+        back_populates="period",
+        cascade="all, delete-orphan",
+        order_by="PersonTask.position, PersonTask.id",
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def months(self) -> int:
+        """How many months the period covers."""
+        return MONTHS_IN[self.kind]
+
+
+class PersonTask(db.Model):
+    """One task or product (sản phẩm/công việc) of a period, with what became of it."""
+
+    __tablename__ = "person_tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(
+        ForeignKey("person_periods.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(300))
+    # The weight after conversion (quy đổi) to comparable products.
+    weight: Mapped[Decimal] = mapped_column(Figure)
+    completed: Mapped[bool] = mapped_column(default=False)
+    quality_met: Mapped[bool] = mapped_column(default=False)
+    errors: Mapped[int] = mapped_column(default=0)
+    delays: Mapped[int] = mapped_column(default=0)
+    # Set only by the manager or the head: its errors and delays had an objective cause.
+    objective: Mapped[bool] = mapped_column(default=False)
+    objective_reason: Mapped[str | None] = mapped_column(Text)
+    objective_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(default=1)
+
+    period: Mapped[PersonPeriod] = relationship(back_populates="tasks")
+    objective_by: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}

@@ -70,6 +70,7 @@ PEOPLE_KEEPERS = {
     "evaluator": (403,),
     "leader": (403,),
 }
+PEOPLE_FOLLOWERS = {**UNIT_MISSING, "secretariat": (200,), "head": (200,)}
 PEOPLE_MISSING = PEOPLE_KEEPERS | dict.fromkeys(("admin", "secretariat", "head", "officer"), HIDDEN)
 
 # endpoint -> (method, url template, who gets in). Others: anonymous is sent to the login page,
@@ -394,6 +395,24 @@ EXPECTED = {
     "people_staff.show": ("GET", "/people/999", PEOPLE_MISSING),
     "people_staff.edit": ("GET", "/people/999/edit", PEOPLE_MISSING),
     "people_staff.set_status": ("POST", "/people/999/status", PEOPLE_MISSING),
+    # A person's periods: tests/integration/test_people_tasks.py checks the person, the manager,
+    # the head and the others against real periods; here 999 exists for nobody.
+    "people_tasks.me": ("GET", "/people/me", SIGNED_IN),
+    "people_tasks.periods": ("GET", "/people/999/periods", UNIT_MISSING),
+    "people_tasks.open_period": ("POST", "/people/999/periods", UNIT_MISSING),
+    "people_tasks.period": ("GET", "/people/periods/999", UNIT_MISSING),
+    "people_tasks.save_self": ("POST", "/people/periods/999/self", UNIT_MISSING),
+    "people_tasks.preview": ("POST", "/people/periods/999/preview", UNIT_MISSING),
+    "people_tasks.submit": ("POST", "/people/periods/999/submit", UNIT_MISSING),
+    "people_tasks.review": ("POST", "/people/periods/999/review", UNIT_MISSING),
+    "people_tasks.reopen": ("POST", "/people/periods/999/reopen", UNIT_MISSING),
+    "people_tasks.add_task": ("POST", "/people/periods/999/tasks", UNIT_MISSING),
+    "people_tasks.update_task": ("POST", "/people/tasks/999", UNIT_MISSING),
+    "people_tasks.delete_task": ("POST", "/people/tasks/999/delete", UNIT_MISSING),
+    "people_tasks.objective": ("POST", "/people/tasks/999/objective", UNIT_MISSING),
+    # The head sees the unit, the secretariat any unit (its own here); nobody else follows anyone.
+    "people_tasks.team": ("GET", "/people/team", PEOPLE_FOLLOWERS),
+    "people_tasks.settings": ("GET", "/people/settings", PEOPLE_FOLLOWERS),
     # Unpublished results exist only for staff: the public and the units get 404, not a login.
     "api.campaign_results_json": (
         "GET",
