@@ -101,6 +101,12 @@ class Config:
     FRAGMENT_CACHE_TTL = 600
     FRAGMENT_CACHE_BYTES = 32 * 1024 * 1024
 
+    # The quota of "Hoàn thành xuất sắc nhiệm vụ" (Decree 335/2025): at most this share of those
+    # rated "Hoàn thành tốt nhiệm vụ" in the same unit and group of similar duties. The base is
+    # "good" (those rated "tốt", the decree's words) or "good_and_above" ("tốt" and "xuất sắc").
+    PEOPLE_EXCELLENT_SHARE = "0.2"
+    PEOPLE_QUOTA_BASE = "good"
+
     # E-mail notices: sent only when MAIL_SERVER is set (REFORM_MAIL_SERVER=smtp.example.gov.vn).
     MAIL_SERVER = ""
     MAIL_PORT = 25

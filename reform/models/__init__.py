@@ -27,6 +27,8 @@ from reform.models.frameworks import Criterion, Framework
 from reform.models.history import HistoricalResult
 from reform.models.notifications import Notification
 from reform.models.people import (
+    Classification,
+    DisqualifyingFact,
     PeopleSettings,
     Person,
     PersonPeriod,
@@ -70,6 +72,8 @@ __all__ = [
     "Movement",
     "MovementDocument",
     "Notification",
+    "Classification",
+    "DisqualifyingFact",
     "PeopleSettings",
     "Person",
     "PersonPeriod",

@@ -201,3 +201,78 @@ class PersonTask(db.Model):
     objective_by: Mapped[User | None] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
+
+
+# ---- the yearly classification ----------------------------------------------------------------
+
+# The cases of Decree 335/2025 that give "Không hoàn thành nhiệm vụ" whatever the score.
+REPRIMAND = "reprimand"  # kỷ luật từ khiển trách trở lên trong năm
+DEGRADATION = "degradation"  # kết luận suy thoái, "tự diễn biến", "tự chuyển hóa"...
+MANAGED_CORRUPTION = "managed_corruption"  # (lãnh đạo) nơi mình quản lý có tham nhũng bị xử lý
+OTHER_CASE = "other"
+DISQUALIFYING_KINDS = (REPRIMAND, DEGRADATION, MANAGED_CORRUPTION, OTHER_CASE)
+
+
+class DisqualifyingFact(db.Model):
+    """A fact of the year that makes the person "Không hoàn thành nhiệm vụ", with its decision.
+
+    Recorded by the unit head; one recorded in error is withdrawn with a reason, never deleted.
+    """
+
+    __tablename__ = "person_disqualifying_facts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    year: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(30))
+    decision_number: Mapped[str] = mapped_column(String(60))
+    decided_on: Mapped[date]
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+
+    recorded_by: Mapped[User | None] = relationship()
+
+    @property
+    def active(self) -> bool:
+        """Whether it still counts (not withdrawn)."""
+        return self.withdrawn_at is None
+
+
+class Classification(db.Model):
+    """A person's yearly classification: their self-assessment, the direct manager's comment and
+    proposal, and the head's conclusion (the level), with the score it was concluded on."""
+
+    __tablename__ = "person_classifications"
+    __table_args__ = (UniqueConstraint("person_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    year: Mapped[int] = mapped_column(index=True)
+    # Where the person was classified, and in which group of similar duties (the quota's scope).
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    duty_group: Mapped[str] = mapped_column(String(100), default="")
+    self_text: Mapped[str | None] = mapped_column(Text)
+    self_level: Mapped[str | None] = mapped_column(String(20))
+    manager_text: Mapped[str | None] = mapped_column(Text)
+    manager_level: Mapped[str | None] = mapped_column(String(20))
+    manager_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The head's conclusion; None while not concluded.
+    level: Mapped[str | None] = mapped_column(String(20))
+    head_text: Mapped[str | None] = mapped_column(Text)
+    year_score: Mapped[Decimal | None] = mapped_column(Figure)
+    periods_counted: Mapped[int] = mapped_column(default=0)
+    # The competent authority's decision that allows "xuất sắc" beyond the quota.
+    exception_decision: Mapped[str | None] = mapped_column(String(300))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    person: Mapped[Person] = relationship()
+    unit: Mapped[Unit] = relationship()
+    manager_by: Mapped[User | None] = relationship(foreign_keys=[manager_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    __mapper_args__ = {"version_id_col": version}

@@ -13,7 +13,8 @@ from flask import Blueprint
 
 def blueprints() -> list[Blueprint]:
     """The blueprints of every part of the capability, to register on the application."""
+    from reform.people.classification import bp as classification_bp
     from reform.people.staff import bp as staff_bp
     from reform.people.tasks import bp as tasks_bp
 
-    return [staff_bp, tasks_bp]
+    return [staff_bp, tasks_bp, classification_bp]

@@ -413,6 +413,69 @@ EXPECTED = {
     # The head sees the unit, the secretariat any unit (its own here); nobody else follows anyone.
     "people_tasks.team": ("GET", "/people/team", PEOPLE_FOLLOWERS),
     "people_tasks.settings": ("GET", "/people/settings", PEOPLE_FOLLOWERS),
+    # The yearly classification: tests/integration/test_people_classification.py checks real
+    # people; here person 999 and fact 999 exist for nobody.
+    "people_classification.year": ("GET", "/people/999/year/2026", UNIT_MISSING),
+    "people_classification.self_assessment": ("POST", "/people/999/year/2026/self", UNIT_MISSING),
+    "people_classification.manager_comment": (
+        "POST",
+        "/people/999/year/2026/manager",
+        UNIT_MISSING,
+    ),
+    "people_classification.record_fact": ("POST", "/people/999/year/2026/facts", UNIT_MISSING),
+    "people_classification.withdraw_fact": ("POST", "/people/facts/999/withdraw", UNIT_MISSING),
+    "people_classification.conclude": ("POST", "/people/999/year/2026/conclude", UNIT_MISSING),
+    "people_classification.quota_preview": ("POST", "/people/999/year/2026/quota", UNIT_MISSING),
+    "people_classification.form_pdf": ("GET", "/people/999/year/2026.pdf", UNIT_MISSING),
+    "people_classification.history": ("GET", "/people/999/history", UNIT_MISSING),
+    "people_classification.unit_page": ("GET", "/people/classification", PEOPLE_FOLLOWERS),
+    "people_classification.summary_xlsx": (
+        "GET",
+        "/people/classification/{own_unit}/2026.xlsx",
+        {**UNIT_MISSING, "admin": (200,), "secretariat": (200,), "head": (200,)},
+    ),
+    # Commendation: tests/integration/test_commendation_access.py checks each role against real
+    # initiatives, register entries and another unit's.
+    "catalogue.index": ("GET", "/commendation/catalogue/", SIGNED_IN),
+    "catalogue.show": ("GET", "/commendation/catalogue/999", UNIT_MISSING),
+    "catalogue.export": ("GET", "/commendation/catalogue/999/export", UNIT_MISSING),
+    "catalogue.import_page": ("GET", "/commendation/catalogue/import", MANAGERS),
+    "catalogue.edit": (
+        "GET",
+        "/commendation/catalogue/999/edit",
+        COUNCIL_MISSING | NOT_THE_COUNCIL,
+    ),
+    "catalogue.new_version": (
+        "POST",
+        "/commendation/catalogue/999/new-version",
+        COUNCIL_MISSING | NOT_THE_COUNCIL,
+    ),
+    "initiatives.index": ("GET", "/commendation/initiatives/", PEOPLE_KEEPERS),
+    "initiatives.new": ("GET", "/commendation/initiatives/new?unit={own_unit}", PEOPLE_KEEPERS),
+    "initiatives.show": ("GET", "/commendation/initiatives/999", PEOPLE_MISSING),
+    "initiatives.edit": ("GET", "/commendation/initiatives/999/edit", PEOPLE_MISSING),
+    "awards.index": ("GET", "/commendation/awards/", EMULATION_READERS),
+    "awards.export": ("GET", "/commendation/awards/export.xlsx", EMULATION_READERS),
+    "awards.statistics": (
+        "GET",
+        "/commendation/awards/statistics",
+        {"admin", "secretariat", "leader"},
+    ),
+    "awards.unit_history": ("GET", "/commendation/awards/units/{own_unit}", EMULATION_READERS),
+    "awards.person_history": (
+        "GET",
+        "/commendation/awards/people/999",
+        {**UNIT_MISSING, "evaluator": (403,)},
+    ),
+    "awards.new": ("GET", "/commendation/awards/new?unit={own_unit}", MANAGERS),
+    "awards.edit": ("GET", "/commendation/awards/999/edit", COUNCIL_MISSING | NOT_THE_COUNCIL),
+    "awards.delete": (
+        "POST",
+        "/commendation/awards/999/delete",
+        COUNCIL_MISSING | NOT_THE_COUNCIL,
+    ),
+    "awards.import_page": ("GET", "/commendation/awards/import", MANAGERS),
+    "eligibility.page": ("GET", "/commendation/eligibility/", MANAGERS),
     # Unpublished results exist only for staff: the public and the units get 404, not a login.
     "api.campaign_results_json": (
         "GET",
