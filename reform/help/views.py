@@ -17,7 +17,14 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 GUIDES = {"vi": "user-guide.vi.md", "en": "user-guide.en.md"}
 # What the guide links to, readable here too so its links work; nothing else in docs/ is served.
 LINKED = frozenset(
-    {*GUIDES.values(), "framework-format.md", "framework-format.vi.md", "operations.md"}
+    {
+        *GUIDES.values(),
+        "framework-format.md",
+        "framework-format.vi.md",
+        "operations.md",
+        "commendation-rules.md",
+        "commendation-rules.vi.md",
+    }
 )
 
 # The guide section of each page (anchors of guide.py: numbered sections, the same in both
@@ -96,6 +103,35 @@ SECTIONS = {
     "ballots.cluster": "section-16-8",
     "ballots.show": "section-16-8",
     "ballots.record_page": "section-16-8",
+    "people_staff.index": "section-17-1",
+    "people_staff.new": "section-17-1",
+    "people_staff.edit": "section-17-1",
+    "people_staff.show": "section-17-1",
+    "people_staff.import_page": "section-17-1",
+    "people_tasks.settings": "section-17-2",
+    "people_tasks.me": "section-17-3",
+    "people_tasks.periods": "section-17-3",
+    "people_tasks.period": "section-17-3",
+    "people_tasks.team": "section-17-4",
+    "people_classification.unit_page": "section-17-5",
+    "people_classification.year": "section-17-5",
+    "people_classification.history": "section-17-6",
+    "catalogue.index": "section-18-1",
+    "catalogue.show": "section-18-1",
+    "catalogue.import_page": "section-18-1",
+    "catalogue.edit": "section-18-1",
+    "initiatives.index": "section-18-2",
+    "initiatives.new": "section-18-2",
+    "initiatives.show": "section-18-2",
+    "initiatives.edit": "section-18-2",
+    "awards.index": "section-18-3",
+    "awards.new": "section-18-3",
+    "awards.edit": "section-18-3",
+    "awards.unit_history": "section-18-3",
+    "awards.person_history": "section-18-3",
+    "awards.import_page": "section-18-4",
+    "awards.statistics": "section-18-5",
+    "eligibility.page": "section-18-6",
 }
 
 

@@ -36,6 +36,10 @@ NOT_PAGES = {
     "registrations.export",
     "ballots.record_pdf",
     "ballots.record_word",
+    "catalogue.export",
+    "awards.export",
+    "people_classification.form_pdf",
+    "people_classification.summary_xlsx",
 }
 
 
