@@ -66,6 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from reform.audit.views import bp as audit_bp
     from reform.auth.views import bp as auth_bp
     from reform.campaigns.views import bp as campaigns_bp
+    from reform.commendation import blueprints as commendation_blueprints
     from reform.emulation import blueprints as emulation_blueprints
     from reform.frameworks.views import bp as frameworks_bp
     from reform.help.views import bp as help_bp
@@ -103,6 +104,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         api_bp,
         *emulation_blueprints(),
         *people_blueprints(),
+        *commendation_blueprints(),
     ):
         app.register_blueprint(bp)
     cli.register(app)

@@ -36,6 +36,8 @@ def main() -> None:
 
 def register(app: Flask) -> None:
     """Attach every command to the application."""
+    from reform.commendation.cli import COMMANDS as commendation_commands
+
     for command in (
         init_db,
         load_titles,
@@ -53,6 +55,7 @@ def register(app: Flask) -> None:
         remind,
         publish,
         results,
+        *commendation_commands,
     ):
         app.cli.add_command(command)
 
@@ -68,6 +71,12 @@ def init_db() -> None:
     # A new database starts with the law's titles; an existing catalogue is the secretariat's.
     if catalogue_is_empty():
         click.echo(f"Titles and awards catalogue: {load_default_titles()} default entries added.")
+    from reform.services.commendation.catalogue import load_default
+
+    # The conditions of each title come with the first catalogue version, the shipped one.
+    loaded = load_default()
+    if loaded is not None:
+        click.echo(f"Catalogue of titles and awards: version {loaded.version} loaded.")
 
 
 @click.command("load-titles")

@@ -1,0 +1,1 @@
+"""Use cases of commendation: the catalogue, initiatives, the award register, eligibility."""
