@@ -1,4 +1,5 @@
-"""The demo province: units, one account per role, past results, two campaigns under way."""
+"""The demo province: units, one account per role, past results, campaigns under way (the
+emulation year in `reform.services.demo_emulation`)."""
 
 from __future__ import annotations
 
@@ -312,6 +313,11 @@ def load_demo_campaigns(by_code: dict[str, Unit]) -> list[Campaign]:
         made.append(
             _published_campaign(framework, by_code, heads, staff, random.Random(PUBLISHED_SEED))
         )
+    from reform.services.demo_emulation import load_demo_emulation
+
+    emulation = load_demo_emulation(by_code, heads, staff)
+    if emulation is not None:
+        made.append(emulation)
     return made
 
 

@@ -22,12 +22,14 @@ from reform.services.demo import (
     PUBLISHED_CAMPAIGN,
     WARDS,
 )
+from reform.services.demo_emulation import EMULATION_CAMPAIGN
 from reform.services.phases import APPRAISAL as APPRAISAL_PHASE
 from reform.services.phases import SELF_ASSESSMENT, phase_of
 
 DEPT = DEPARTMENT_CAMPAIGN[0]
 COMMUNE = COMMUNE_CAMPAIGN[0]
 PUBLISHED = PUBLISHED_CAMPAIGN[0]
+EMULATION = EMULATION_CAMPAIGN[0]
 
 
 @pytest.fixture
@@ -63,7 +65,7 @@ def submissions(campaign: Campaign) -> dict[str, Submission]:
 
 
 def test_the_campaigns_are_under_way(demo):
-    assert set(demo) == {DEPT, COMMUNE, PUBLISHED}
+    assert set(demo) == {DEPT, COMMUNE, PUBLISHED, EMULATION}
     dept, commune = demo[DEPT], demo[COMMUNE]
     assert (dept.year, commune.year) == (2025, 2025)
     assert phase_of(dept).phase == SELF_ASSESSMENT
@@ -235,7 +237,7 @@ def snapshot() -> dict:
 def test_stored_figures_match_the_entries_and_a_fresh_load_gives_the_same(
     demo, runner, make_app, tmp_path
 ):
-    for code in (DEPT, COMMUNE, PUBLISHED):
+    for code in (DEPT, COMMUNE, PUBLISHED, EMULATION):
         result = runner.invoke(args=["recompute", code, "--check"])
         assert result.exit_code == 0, result.output
         assert "No drift" in result.output
