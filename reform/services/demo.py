@@ -163,6 +163,9 @@ def load_demo() -> list[tuple[str, str]]:
         )
         created.append((username, ", ".join(roles)))
     load_demo_campaigns(by_code)
+    from reform.services.people.demo import load_demo_people
+
+    load_demo_people(by_code)
     return created
 
 
