@@ -39,6 +39,8 @@ from reform.validation import bounded_int, text_problem
 # Notification kinds.
 BALLOT_OPENED = "ballot_opened"
 BALLOT_ALL_VOTED = "ballot_all_voted"
+BALLOT_CLOSED = "ballot_closed"
+BALLOT_VOID = "ballot_void"
 
 MAX_SEATS = 100
 MAX_SHARE_DENOMINATOR = 100

@@ -30,6 +30,8 @@ from reform.scoring.ballot import ItemResult, overvoted, quorum_met, tally_item
 from reform.services.audit import record
 from reform.services.emulation.ballots import (
     BALLOT_ALL_VOTED,
+    BALLOT_CLOSED,
+    BALLOT_VOID,
     BallotRefused,
     locked_ballot,
     member_heads,
@@ -388,8 +390,29 @@ def close_ballot(ballot_id: int, *, actor: User) -> Ballot:
         campaign=ballot.cluster.campaign,
         to_value=_("%(voted)s of %(total)s members voted", voted=voted, total=total),
     )
+    name, cluster_name = ballot.name, ballot.cluster.name
+    # The members' next step: read the results and check their receipt is in the count.
+    _tell_the_roll(
+        ballot,
+        BALLOT_CLOSED,
+        lambda: _(
+            "%(cluster)s closed the ballot “%(name)s”: the results and the meeting record are "
+            "published. Check that your unit's receipt is counted.",
+            cluster=cluster_name,
+            name=name,
+        ),
+        actor,
+    )
     db.session.commit()
     return ballot
+
+
+def _tell_the_roll(ballot: Ballot, kind: str, message, actor: User) -> None:
+    """Tell the heads of every unit on the ballot's roll (voted or not), but the actor."""
+    units = list(
+        db.session.scalars(select(BallotVoter.unit_id).where(BallotVoter.ballot_id == ballot.id))
+    )
+    announce(member_heads(units), kind, f"/emulation/ballots/{ballot.id}", message, actor=actor)
 
 
 def void_ballot(ballot_id: int, form, *, actor: User) -> Ballot:
@@ -411,6 +434,18 @@ def void_ballot(ballot_id: int, form, *, actor: User) -> Ballot:
     ballot.closed_at = now()
     ballot.closed_by_id = actor.id
     record("ballot_voided", actor=actor, campaign=ballot.cluster.campaign, reason=reason)
+    name, cluster_name = ballot.name, ballot.cluster.name
+    _tell_the_roll(
+        ballot,
+        BALLOT_VOID,
+        lambda: _(
+            "%(cluster)s closed the ballot “%(name)s” as void: %(reason)s",
+            cluster=cluster_name,
+            name=name,
+            reason=reason,
+        ),
+        actor,
+    )
     db.session.commit()
     return ballot
 
