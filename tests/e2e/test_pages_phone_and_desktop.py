@@ -22,6 +22,7 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 DEMO_PASSWORD = "reform-demo"
 DEPT, COMMUNE = "CCHC-SBN-2025", "CCHC-XA-2025"
+EMULATION = "TD-SBN-2025"
 SERIOUS = ("serious", "critical")
 
 # Targets smaller than 24×24 px (WCAG 2.5.8). A link inside running text is exempt, as the
@@ -60,6 +61,8 @@ class Demo:
     own_submission: int  # the demo officer's draft (Sở Tư pháp, departments' campaign)
     appraised_submission: int  # a ward the demo evaluator appraises
     ward: str  # that ward's code
+    cluster: int  # the emulation cluster the demo head's unit heads
+    ballot: int  # its open ballot
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +71,7 @@ def demo(browser, module_app) -> Iterator[Demo]:
     from sqlalchemy import select
 
     from reform.extensions import db
-    from reform.models import Campaign, Submission, Unit
+    from reform.models import Ballot, Campaign, Cluster, ClusterMember, Submission, Unit
 
     result = module_app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 0, result.output
@@ -90,9 +93,17 @@ def demo(browser, module_app) -> Iterator[Demo]:
 
         own = submission(DEPT, unit_code="STP")
         ward = submission(COMMUNE, unit_kind="ward")
+        cluster = db.session.scalar(
+            select(Cluster.id)
+            .join(ClusterMember, ClusterMember.cluster_id == Cluster.id)
+            .join(Unit, Unit.id == ClusterMember.unit_id)
+            .join(Campaign, Campaign.id == Cluster.campaign_id)
+            .where(Campaign.code == EMULATION, Unit.code == "STP")
+        )
+        ballot = db.session.scalar(select(Ballot.id).where(Ballot.cluster_id == cluster))
         db.session.remove()
     with serve(module_app) as base:
-        yield Demo(base, own.id, ward.id, ward.code)
+        yield Demo(base, own.id, ward.id, ward.code, cluster, ballot)
 
 
 def pages_of(role: str | None, demo: Demo) -> list[str]:
@@ -107,8 +118,15 @@ def pages_of(role: str | None, demo: Demo) -> list[str]:
             f"/assessments/{demo.own_submission}/report",
             "/notifications",
             "/account",
+            f"/emulation/{EMULATION}/registration",
         ],
-        "head": ["/home/head", f"/assessments/{demo.own_submission}"],
+        "head": [
+            "/home/head",
+            f"/assessments/{demo.own_submission}",
+            f"/emulation/{EMULATION}/clusters/{demo.cluster}/pledge",
+            f"/emulation/ballots/{demo.ballot}",
+            "/appraisal/queue",
+        ],
         "evaluator": [
             "/home/evaluator",
             "/appraisal/queue",
@@ -122,6 +140,7 @@ def pages_of(role: str | None, demo: Demo) -> list[str]:
             f"/reports/{COMMUNE}",
             f"{rankings}/units/{demo.ward}",
             f"/reports/{COMMUNE}/units/{demo.ward}",
+            f"/rankings/{EMULATION}",
         ],
         "secretariat": [
             "/home/secretariat",
@@ -132,6 +151,8 @@ def pages_of(role: str | None, demo: Demo) -> list[str]:
             f"{campaign}/assignments",
             "/admin/units",
             "/admin/users",
+            f"/campaigns/{EMULATION}/clusters/",
+            f"/emulation/{EMULATION}/registrations",
         ],
         "admin": ["/home/admin"],  # the admin pages are the secretariat's, checked above
     }[role]
