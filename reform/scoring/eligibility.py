@@ -606,9 +606,9 @@ class Facts:
 
     `register_years`: the years the award register covers for the candidate's unit (a year it
     holds nothing for cannot tell that a title was not held). `members`: a collective's people
-    (None: not recorded). `holders`: how many in the candidate's unit hold each title this year,
-    the candidate left out (the quota counts the candidate once). `disciplined`: None when no
-    record says either way.
+    (None: not recorded). `holders`: how many in the candidate's unit hold each title this year;
+    `own_titles`: those the candidate holds among them (the quota counts the candidate once).
+    `disciplined`: None when no record says either way.
     """
 
     year: int
@@ -622,6 +622,7 @@ class Facts:
     discipline_ref: Any = None
     members: int | None = None
     holders: Mapping[str, int] = field(default_factory=dict)
+    own_titles: frozenset[str] = frozenset()
     members_ref: Any = None
 
 
@@ -878,7 +879,8 @@ def _check_quota(condition: Quota, facts: Facts, title: str) -> Outcome:
             condition, UNKNOWN, (Evidence(UNCOVERED, facts.year, None, (condition.of_title,)),)
         )
     base = facts.holders.get(condition.of_title, 0)
-    already = facts.holders.get(title, 0)
+    # Those holding the title already, the candidate left out: they are counted below.
+    already = facts.holders.get(title, 0) - (1 if title in facts.own_titles else 0)
     allowed = quota_allows(condition.share.value, base)
     evidence = Evidence(
         QUOTA, facts.year, facts.members_ref, (title, already, condition.of_title, base, allowed)

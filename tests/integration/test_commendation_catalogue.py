@@ -61,7 +61,7 @@ BAD_CASES = [
     (
         lambda d: d["titles"][7]["conditions"].append({"unit_rank_at_most": {"rank": 1}}),
         "CN-LDTT",
-        "collectives only",
+        "chỉ áp dụng cho tập thể",
     ),
     (
         lambda d: d["titles"][8]["conditions"].append(
@@ -82,14 +82,14 @@ BAD_CASES = [
             {"member_share_holding": {"title": "TT-LDXS", "more_than": "1/2"}}
         ),
         "TT-LDTT",
-        "individuals",
+        "của cá nhân",
     ),
-    (lambda d: d["titles"][1].update(code="TT-LDTT"), "TT-LDTT", "twice"),
+    (lambda d: d["titles"][1].update(code="TT-LDTT"), "TT-LDTT", "hai lần"),
     (lambda d: d["titles"][2].update(colour="red"), "TT-CTD-TINH", "colour"),
     (
         lambda d: d["titles"][3]["conditions"].append({"voted": {"title": "CN-LDTT"}}),
         "TT-CTD-CP",
-        "collectives",
+        "của tập thể",
     ),
 ]
 
@@ -122,9 +122,9 @@ def test_every_problem_is_listed_at_once(app):
     ("text", "words"),
     [
         ("titles: [", "YAML"),
-        ("- just a list", "one catalogue"),
-        ("name: x\ntitles: []", "at least one"),
-        ("a: &x [1]\nb: *x", "Anchors"),
+        ("- just a list", "một danh mục"),
+        ("name: x\ntitles: []", "ít nhất một"),
+        ("a: &x [1]\nb: *x", "neo"),
         ("version: 0\nname: x\ntitles: [{code: A}]", "version"),
     ],
 )
@@ -158,7 +158,7 @@ def test_an_unused_version_changes_in_place_and_a_used_one_never(app):
     data["titles"][0]["name"] = "Khác"
     with pytest.raises(service.CatalogueRefused) as refused:
         service.replace_definition(version, data, actor=None)
-    assert "new version" in refused.value.problems[0][1]
+    assert "phiên bản mới" in refused.value.problems[0][1]
     db.session.rollback()
     assert service.get_version(1).entry("TT-LDTT")["name"].endswith("(sửa)")
     copy_version = service.new_version_from(service.get_version(1), actor=None)
@@ -231,7 +231,7 @@ def test_a_refused_file_answers_422_with_each_problem_by_code(login_as):
 def test_versions_are_shown_with_conditions_in_words_and_exported(login_as, app):
     service.import_catalogue(DEFAULT_CATALOGUE.read_bytes())
     page = login_as("officer").get("/commendation/catalogue/").get_data(as_text=True)
-    assert "Within 15% of the unit" in page or "Trong 15%" in page
+    assert "Không quá 15% số người đạt “Lao động tiên tiến” của đơn vị" in page
     export = login_as("officer").get("/commendation/catalogue/1/export")
     assert export.status_code == 200
     assert yaml.safe_load(export.data)["version"] == 1

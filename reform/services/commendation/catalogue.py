@@ -143,6 +143,8 @@ def load_yaml(data: bytes | str) -> Any:
     try:
         _check_shape(data)
         return yaml.load(data, Loader=SAFE_LOADER)
+    except CatalogueRefused:
+        raise
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = _("line %(n)s", n=mark.line + 1) if mark else ""

@@ -25,7 +25,6 @@ from reform.models.ballots import CLOSED
 from reform.models.emulation import ClusterMember
 from reform.models.titles import COLLECTIVE
 from reform.scoring import eligibility as core
-from reform.scoring import vi_fold
 from reform.services.commendation import catalogue, initiatives, register
 
 
@@ -218,22 +217,17 @@ def gather(candidate: Candidate, year: int, *, campaign: Campaign | None = None)
             members=_members(unit),
             # Members holding individual titles, and collectives holding collective ones
             # across the province (the codes differ, so one mapping holds both).
-            holders=register.holders(unit.id, year)
-            | register.collective_holders(year, exclude_unit=unit.id),
+            holders=register.holders(unit.id, year) | register.collective_holders(year),
+            own_titles=frozenset(a.title_code for a in awards if a.year == year),
             members_ref=unit,
         )
-    name = candidate.person.full_name if candidate.person is not None else candidate.name or ""
-    # The candidate is left out of the unit's holders, linked or under their name.
-    leave_out = {("name", unit.id, vi_fold(name))}
     if candidate.person is not None:
         awards = register.person_awards(candidate.person)
         own = initiatives.of_person(candidate.person)
-        leave_out.add(("person", candidate.person.id))
     else:
-        awards = register.named_awards(unit.id, name)
-        own = initiatives.of_name(unit.id, name)
+        awards = register.named_awards(unit.id, candidate.name or "")
+        own = initiatives.of_name(unit.id, candidate.name or "")
     classifications, disciplined, discipline_ref = _people_records(candidate.person, year)
-    held = register.holders(unit.id, year, exclude=leave_out)
     return core.Facts(
         year,
         awards=tuple(core.AwardFact(a.title_code, a.year, a) for a in awards),
@@ -243,7 +237,8 @@ def gather(candidate: Candidate, year: int, *, campaign: Campaign | None = None)
         disciplined=disciplined,
         discipline_ref=discipline_ref,
         members=_members(unit),
-        holders=held,
+        holders=register.holders(unit.id, year),
+        own_titles=frozenset(a.title_code for a in awards if a.year == year),
         members_ref=unit,
     )
 

@@ -166,10 +166,9 @@ def update(initiative: Initiative, data: InitiativeData, *, version: int, actor:
     if version != initiative.version:
         raise Conflict()
     before = describe(initiative)
+    authors = _authors(data)  # read before any change, so that only one UPDATE is sent
     _apply(initiative, data)
-    initiative.authors.clear()
-    db.session.flush()
-    initiative.authors = _authors(data)
+    initiative.authors = authors
     # Authors alone changing still updates the row (and its version), so a parallel edit
     # of the authors is caught too.
     flag_modified(initiative, "title")

@@ -9,7 +9,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from reform.extensions import db
@@ -362,40 +362,35 @@ def covered_years(unit_id: int) -> frozenset[int]:
     """The years the register holds anything for the unit (itself or its people): only those
     years can tell that a title was not held."""
     return frozenset(
-        db.session.scalars(select(distinct(Award.year)).where(Award.unit_id == unit_id))
+        db.session.scalars(select(Award.year).distinct().where(Award.unit_id == unit_id))
     )
 
 
-def holders(unit_id: int, year: int, *, exclude: set[tuple] | None = None) -> dict[str, int]:
-    """How many of the unit's people hold each individual title in the year, leaving out the
-    recipients of `exclude` (recipient keys)."""
+def holders(unit_id: int, year: int) -> dict[str, int]:
+    """How many of the unit's people hold each individual title in the year."""
     rows = db.session.scalars(
         select(Award).where(Award.scope == INDIVIDUAL, Award.unit_id == unit_id, Award.year == year)
     ).all()
     people: dict[str, set] = defaultdict(set)
     for row in rows:
-        key = recipient_key(row)
-        if exclude and key in exclude:
-            continue
-        people[row.title_code].add(key)
+        people[row.title_code].add(recipient_key(row))
     return {code: len(keys) for code, keys in people.items()}
 
 
-def collective_holders(year: int, *, exclude_unit: int | None = None) -> dict[str, int]:
+def collective_holders(year: int) -> dict[str, int]:
     """How many collectives hold each collective title in the year, across the register."""
     rows = db.session.scalars(
         select(Award).where(Award.scope == COLLECTIVE, Award.year == year)
     ).all()
     units: dict[str, set] = defaultdict(set)
     for row in rows:
-        if row.unit_id != exclude_unit:
-            units[row.title_code].add(row.unit_id)
+        units[row.title_code].add(row.unit_id)
     return {code: len(ids) for code, ids in units.items()}
 
 
 def years() -> list[int]:
     """The years the register holds, newest first."""
-    return sorted(db.session.scalars(select(distinct(Award.year))), reverse=True)
+    return sorted(db.session.scalars(select(Award.year).distinct()), reverse=True)
 
 
 # ---- statistics -------------------------------------------------------------------------

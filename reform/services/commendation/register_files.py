@@ -49,7 +49,14 @@ COLUMNS = (
 ALIASES = {
     "year": ("year", "nam"),
     "title_code": ("title_code", "title code", "ma danh hieu"),
-    "title": ("title", "title or award", "danh hieu, hinh thuc", "danh hieu", "hinh thuc"),
+    "title": (
+        "title",
+        "title or award",
+        "danh hieu hoac hinh thuc khen thuong",
+        "danh hieu, hinh thuc",
+        "danh hieu",
+        "hinh thuc",
+    ),
     "unit_code": ("unit_code", "unit code", "ma don vi"),
     "name": (
         "name",
@@ -319,14 +326,13 @@ class _RowReader:
 
     def _entry(self, cells: dict, problems: list) -> dict | None:
         code = cells.get("title_code", "").strip()
-        if code:
-            entry = self.by_code.get(code.lower())
-            if entry is None:
-                problems.append(
-                    _("No title or award of the catalogue has code %(code)s.", code=code)
-                )
-            return entry
-        name = cells.get("title", "").strip()
+        if code and code.lower() in self.by_code:
+            return self.by_code[code.lower()]
+        if code and vi_fold(code) not in self.by_name:
+            problems.append(_("No title or award of the catalogue has code %(code)s.", code=code))
+            return None
+        # A name where the code was expected is read as a name.
+        name = code or cells.get("title", "").strip()
         found = self.by_name.get(vi_fold(name), [])
         if not name:
             problems.append(_("Give the title or award (its code or its name)."))

@@ -659,3 +659,19 @@ def test_a_judged_standard_is_always_for_the_council_and_leaves_any_of_to_the_da
     for bad in ({"judged": {}}, {"judged": {"standard": " "}}, {"judged": {"standard": "x" * 501}}):
         with pytest.raises(ConditionError):
             parse_condition(bad)
+
+
+def test_the_quota_counts_a_candidate_already_holding_the_title_once():
+    cond = {"quota": {"share": "15%", "of_title": "CN-LDTT"}}
+    # 3 holders of 20 places' worth, the candidate among them: 2 others + the candidate = 3.
+    facts = Facts(
+        YEAR,
+        holders={"CN-CSTD-CS": 3, "CN-LDTT": 20},
+        register_years=frozenset({YEAR}),
+        own_titles=frozenset({"CN-CSTD-CS"}),
+    )
+    assert status(cond, facts, title="CN-CSTD-CS") == MET
+    assert (
+        status(cond, Facts(**{**facts.__dict__, "own_titles": frozenset()}), title="CN-CSTD-CS")
+        == UNMET
+    )
