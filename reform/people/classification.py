@@ -10,6 +10,7 @@ from flask import (
     Response,
     abort,
     flash,
+    g,
     make_response,
     render_template,
     request,
@@ -35,6 +36,29 @@ bp = Blueprint("people_classification", __name__, url_prefix="/people")
 for _helper in (service.level_label, service.fact_kind_label):
     bp.add_app_template_global(_helper)
 bp.add_app_template_global(service.allowed_levels, "levels_allowed")
+
+
+@bp.app_template_global()
+def classify_words() -> dict[str, str]:
+    """The fixed words of a row of the head's classification, translated once per request: a
+    unit of hundreds repeats them thousands of times."""
+    if "people_classify_words" not in g:
+        g.people_classify_words = {
+            "year_score": _("Year score"),
+            "no_period": _("no confirmed period"),
+            "by_score": _("Level by the score"),
+            "disqualified": _("disqualifying fact"),
+            "self_level": _("Self-assessed level"),
+            "proposal": _("Manager's proposal"),
+            "conclusion": _("Head's conclusion"),
+            "not_concluded": _("not concluded"),
+            "level": _("Level concluded"),
+            "comment": _("Head's conclusion (comment)"),
+            "exception": _("Competent authority's decision allowing “xuất sắc” beyond the quota"),
+            "exception_hint": _("Only for the documented exception: its number, date and issuer."),
+            "save": _("Save the classification"),
+        }
+    return g.people_classify_words
 
 
 def _year(year: int) -> int:

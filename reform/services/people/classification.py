@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
@@ -21,6 +23,7 @@ from reform.i18n import fmt_number
 from reform.models import (
     Classification,
     DisqualifyingFact,
+    Framework,
     Person,
     PersonPeriod,
     Unit,
@@ -64,13 +67,19 @@ OFFICIAL_NAMES = {
 
 def level_label(level: str | None) -> str:
     """A level in the interface language (the official Vietnamese name in Vietnamese)."""
-    labels = {
+    return _level_labels(str(get_locale())).get(level or "", "–")
+
+
+@lru_cache(maxsize=8)
+def _level_labels(locale: str) -> dict[str, str]:
+    """The four names in one language, translated once (a unit's page names them thousands of
+    times); `locale` is the key, the active one gives the words."""
+    return {
         EXCELLENT: _("Excellently completed tasks"),
         GOOD: _("Well completed tasks"),
         COMPLETED: _("Completed tasks"),
         NOT_COMPLETED: _("Did not complete tasks"),
     }
-    return labels.get(level or "", "–")
 
 
 def fact_kind_label(kind: str) -> str:
@@ -111,7 +120,7 @@ class YearFigures:
 
     person: Person
     year: int
-    periods: list[PersonPeriod]
+    periods: list[PeriodFigure]
     score: Decimal | None
     facts: list[DisqualifyingFact]
     computed: str | None
@@ -140,11 +149,40 @@ class YearFigures:
         return self.person.duty_group
 
 
-def _bands_for(periods: Iterable[PersonPeriod]) -> tuple[Band, ...]:
-    """The levels' thresholds: the sheet of the person's latest period, else the default sheet."""
-    latest = max(periods, key=lambda p: (p.number * MONTHS_IN[p.kind], p.id), default=None)
-    framework = latest.framework if latest is not None else default_framework()
-    return parsed_framework(framework).bands
+@dataclass(frozen=True, slots=True)
+class PeriodFigure:
+    """What the year needs of a confirmed period (read as plain columns: a unit's year is
+    thousands of them, and their values and sheets are not needed)."""
+
+    id: int
+    kind: str
+    year: int
+    number: int
+    points: Decimal
+    framework_id: int
+
+    @property
+    def months(self) -> int:
+        """How many months the period covers."""
+        return MONTHS_IN[self.kind]
+
+
+class _Bands:
+    """The levels' thresholds of each sheet, read once per call."""
+
+    def __init__(self) -> None:
+        self.found: dict[int | None, tuple[Band, ...]] = {}
+
+    def of(self, periods: list[PeriodFigure]) -> tuple[Band, ...]:
+        """The bands of the sheet of the person's latest period, else of the default sheet."""
+        latest = max(periods, key=lambda p: (p.number * p.months, p.id), default=None)
+        key = latest.framework_id if latest is not None else None
+        if key not in self.found:
+            framework = (
+                db.session.get(Framework, key) if key is not None else None
+            ) or default_framework()
+            self.found[key] = parsed_framework(framework).bands
+        return self.found[key]
 
 
 def year_of(people: list[Person], year: int) -> list[YearFigures]:
@@ -152,18 +190,25 @@ def year_of(people: list[Person], year: int) -> list[YearFigures]:
     ids = [person.id for person in people]
     if not ids:
         return []
-    periods: dict[int, list[PersonPeriod]] = {}
-    for period in db.session.scalars(
-        select(PersonPeriod)
+    periods: dict[int, list[PeriodFigure]] = {}
+    for person_id, *columns in db.session.execute(
+        select(
+            PersonPeriod.person_id,
+            PersonPeriod.id,
+            PersonPeriod.kind,
+            PersonPeriod.year,
+            PersonPeriod.number,
+            PersonPeriod.points,
+            PersonPeriod.framework_id,
+        )
         .where(
             PersonPeriod.person_id.in_(ids),
             PersonPeriod.year == year,
             PersonPeriod.status == CONFIRMED,
         )
-        .options(joinedload(PersonPeriod.framework))
         .order_by(PersonPeriod.kind, PersonPeriod.number)
     ):
-        periods.setdefault(period.person_id, []).append(period)
+        periods.setdefault(person_id, []).append(PeriodFigure(*columns))
     facts: dict[int, list[DisqualifyingFact]] = {}
     for fact in db.session.scalars(
         select(DisqualifyingFact)
@@ -179,16 +224,12 @@ def year_of(people: list[Person], year: int) -> list[YearFigures]:
             )
         )
     }
-    default_bands: tuple[Band, ...] | None = None
+    sheets = _Bands()
     out = []
     for person in people:
         own = periods.get(person.id, [])
         score = year_score(PeriodScore(Decimal(p.points), p.months) for p in own)
-        if own:
-            bands = _bands_for(own)
-        else:
-            default_bands = default_bands or _bands_for(())
-            bands = default_bands
+        bands = sheets.of(own)
         person_facts = facts.get(person.id, [])
         computed = level_for(score, bands, disqualified=any(fact.active for fact in person_facts))
         out.append(
