@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from reform.extensions import db
-from reform.models import Person, PersonPeriod, PersonTask, Unit
+from reform.models import AuditEvent, Person, PersonPeriod, PersonTask, Unit
 from reform.models.people import CONFIRMED, DRAFT, MONTH, PERIOD_KINDS, SUBMITTED
 from reform.services.people import access
 from reform.services.people import tasks as service
@@ -98,6 +98,44 @@ def _values(prefix: str = "v-") -> dict[str, str]:
     }
 
 
+ACTION_WORDS = {
+    "period_opened": lambda: _("period opened"),
+    "period_self_scored": lambda: _("self-score changed"),
+    "task_added": lambda: _("task recorded"),
+    "task_changed": lambda: _("task changed"),
+    "task_removed": lambda: _("task removed"),
+    "task_objective": lambda: _("cause marked objective"),
+    "task_not_objective": lambda: _("objective cause removed"),
+    "period_submitted": lambda: _("sent to the manager"),
+    "period_adjusted": lambda: _("adjusted by the reviewer"),
+    "period_confirmed": lambda: _("confirmed"),
+    "period_reopened": lambda: _("reopened"),
+    "period_recomputed": lambda: _("recomputed from the people led"),
+}
+
+
+@bp.app_template_global()
+def period_action_label(action: str) -> str:
+    """An event of a period's history in words."""
+    words = ACTION_WORDS.get(action)
+    return words() if words is not None else action
+
+
+def _history(period: PersonPeriod) -> list[AuditEvent]:
+    """The period's changes, newest first (the audit log keeps every one)."""
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.person_id == period.person_id,
+                AuditEvent.stage == f"{period.kind}:{period.year}-{period.number:02d}",
+            )
+            .order_by(AuditEvent.id.desc())
+            .limit(100)
+        )
+    )
+
+
 def _page(period: PersonPeriod, status: int = 200, **extra):
     """The period page; after a refused write, with the problems and what was typed."""
     view = service.period_view(period)
@@ -106,6 +144,7 @@ def _page(period: PersonPeriod, status: int = 200, **extra):
         "people/tasks/period.html",
         status=status,
         view=view,
+        history=_history(period),
         period=period,
         can_edit_tasks=service.can_edit_tasks(current_user, period),
         can_self_score=service.can_self_score(current_user, period),

@@ -172,6 +172,9 @@ def test_an_adjustment_needs_a_comment_and_is_audited(app, login_as, team, perio
     adjusted = [e for e in events if e.action == "period_adjusted"]
     assert [(e.criterion_code, e.from_value, e.to_value) for e in adjusted] == [("A.2", "6", "4")]
     assert any(e.action == "period_confirmed" and e.to_points == "98.00" for e in events)
+    # The period's page tells its history: who changed what, from what to what, and why.
+    page = login_as("officer").get(f"/people/periods/{period.id}").get_data(as_text=True)
+    assert "người quản lý điều chỉnh điểm A.2: 6 → 4 — Chưa chủ động đề xuất" in page
 
 
 def test_submitting_needs_tasks_and_every_general_criterion(app, login_as, team, period):
