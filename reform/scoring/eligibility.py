@@ -641,12 +641,14 @@ class Evidence:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """A condition's status and the facts that decided it (a group's: its parts')."""
+    """A condition's status and the facts that decided it (a group's: its parts'); `context`
+    holds the other facts read for it (the years held when another year is missing)."""
 
     condition: Condition
     status: str
     evidence: tuple[Evidence, ...] = ()
     parts: tuple[Outcome, ...] = ()
+    context: tuple[Evidence, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -742,13 +744,14 @@ def _check_classified(condition: ClassifiedAtLeast, facts: Facts) -> Outcome:
 
 
 def _decided(condition, status: str, evidence: list[Evidence], statuses: list[str]) -> Outcome:
-    """Keep the evidence that decided the status: the failing years when unmet, the missing
-    ones when unknown, all of them when met."""
+    """The evidence that decided the status: the failing years when unmet, the missing ones
+    when unknown, all of them when met; the others as context."""
     if status == MET:
         return Outcome(condition, status, tuple(evidence))
     wanted = UNMET if status == UNMET else UNKNOWN
     kept = tuple(e for e, s in zip(evidence, statuses, strict=True) if s == wanted)
-    return Outcome(condition, status, kept)
+    rest = tuple(e for e, s in zip(evidence, statuses, strict=True) if s != wanted)
+    return Outcome(condition, status, kept, context=rest)
 
 
 def _check_held(condition: HeldTitleConsecutive, facts: Facts) -> Outcome:

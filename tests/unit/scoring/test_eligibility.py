@@ -675,3 +675,11 @@ def test_the_quota_counts_a_candidate_already_holding_the_title_once():
         status(cond, Facts(**{**facts.__dict__, "own_titles": frozenset()}), title="CN-CSTD-CS")
         == UNMET
     )
+
+
+def test_the_years_that_did_not_decide_are_kept_as_context():
+    cond = {"held_title_consecutive": {"title": "CN-CSTD-CS", "years": 3, "until": "current"}}
+    outcome = one(cond, held([YEAR - 2, YEAR - 1], [YEAR - 2, YEAR - 1]))
+    assert outcome.status == UNKNOWN
+    assert [(e.kind, e.year) for e in outcome.evidence] == [(UNCOVERED, YEAR)]
+    assert [(e.kind, e.year) for e in outcome.context] == [(AWARD, YEAR - 2), (AWARD, YEAR - 1)]
