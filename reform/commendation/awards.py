@@ -28,6 +28,12 @@ MANAGERS = (ADMIN, SECRETARIAT)
 
 
 @bp.app_template_global()
+def award_source_label(source: str | None) -> str:
+    """Entered, imported, or a decision in the application."""
+    return label(service.SOURCE_LABELS, source)
+
+
+@bp.app_template_global()
 def award_family_label(family: str | None) -> str:
     """Flags, certificates, titles, other forms."""
     return label(FAMILY_LABELS, family)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 
 from flask import url_for
 from flask_babel import format_decimal
@@ -312,8 +311,3 @@ def entry_label(entry: dict, key: str) -> str:
         "family": catalogue.FAMILY_LABELS,
     }[key]
     return catalogue.label(labels, entry.get(key))
-
-
-def share_value(share: Fraction) -> str:
-    """A fraction as a percentage with up to two decimals."""
-    return f"{format_decimal(float(share * 100), format='#,##0.##')}%"
