@@ -89,7 +89,13 @@ def new():
         for name, message in problems.items():
             getattr(form, name).errors.append(message)
         if not problems:
-            person = service.create_person(unit, data, actor=current_user)
+            try:
+                person = service.create_person(unit, data, actor=current_user)
+            except service.Conflict:
+                form.code.errors.append(
+                    _("Someone else saved this record meanwhile; check and save again.")
+                )
+                return _form_page(form, unit, None, 409)
             flash(_("%(name)s added.", name=person.full_name), "success")
             return see_other(url_for("people_staff.index", unit=unit.id))
     return _form_page(form, unit, None, 422 if request.method == "POST" else 200)

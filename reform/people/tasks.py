@@ -235,7 +235,7 @@ def open_period(person_id: int):
         return see_other(url_for("people_tasks.periods", person_id=person.id))
     try:
         period = service.open_period(person, year, number, actor=current_user)
-    except service.Refused:
+    except (service.Refused, Conflict):
         flash(_("There is no such period."), "error")
         return see_other(url_for("people_tasks.periods", person_id=person.id))
     return see_other(url_for("people_tasks.period", period_id=period.id))

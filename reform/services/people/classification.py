@@ -273,11 +273,13 @@ def _classification_for_write(person: Person, year: int, version: int | None) ->
 
 
 def _commit() -> None:
+    """Commit; a row changed (or created) by someone else since it was read raises Conflict."""
+    from sqlalchemy.exc import IntegrityError
     from sqlalchemy.orm.exc import StaleDataError
 
     try:
         db.session.commit()
-    except StaleDataError as exc:
+    except (StaleDataError, IntegrityError) as exc:
         db.session.rollback()
         raise Conflict(None) from exc
 

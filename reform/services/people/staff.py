@@ -10,6 +10,8 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from reform.extensions import db
 from reform.models import Person, PersonStatusChange, Unit, User
@@ -179,9 +181,14 @@ def create_person(unit: Unit, data: PersonData, *, actor: User | None) -> Person
     person = Person(unit_id=unit.id, full_name=data.full_name, active=True)
     _apply(person, data)
     db.session.add(person)
-    db.session.flush()
-    audit.record("person_created", actor=actor, person_id=person.id, to_value=_summary(person))
-    db.session.commit()
+    try:
+        db.session.flush()
+        audit.record("person_created", actor=actor, person_id=person.id, to_value=_summary(person))
+        db.session.commit()
+    except IntegrityError as exc:
+        # The staff number or the account was taken by someone else's save meanwhile.
+        db.session.rollback()
+        raise Conflict(None) from exc
     return person
 
 
@@ -198,13 +205,10 @@ def update_person(person: Person, data: PersonData, *, version: int, actor: User
         )
     try:
         db.session.commit()
-    except Exception as exc:  # the row changed between the read and the write
-        from sqlalchemy.orm.exc import StaleDataError
-
+    except (StaleDataError, IntegrityError) as exc:
+        # The row changed between the read and the write, or its number or account was taken.
         db.session.rollback()
-        if isinstance(exc, StaleDataError):
-            raise Conflict(db.session.get(Person, person.id)) from exc
-        raise
+        raise Conflict(db.session.get(Person, person.id)) from exc
     return person
 
 
@@ -513,7 +517,14 @@ def import_staff(unit: Unit, data: bytes, filename: str, *, actor: User | None) 
             to_value=after,
             reason=filename[:200] or None,
         )
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        report.created = report.updated = 0
+        report.errors.append(
+            (1, _("Someone else changed the staff list meanwhile; import the file again."))
+        )
     return report
 
 

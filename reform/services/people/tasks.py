@@ -16,6 +16,7 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -186,7 +187,14 @@ def open_period(person: Person, year: int, number: int, *, actor: User) -> Perso
         stage=_stage(period),
         to_value=period_label(kind, year, number),
     )
-    _commit()
+    try:
+        _commit()
+    except Conflict:
+        # Opened by someone else at the same moment (two taps): theirs is the period.
+        found = get_period(person, kind, year, number)
+        if found is None:
+            raise
+        return found
     return period
 
 
@@ -402,10 +410,10 @@ def _stage(period: PersonPeriod) -> str:
 
 
 def _commit() -> None:
-    """Commit; a row changed by someone else since it was read raises Conflict."""
+    """Commit; a row changed (or created) by someone else since it was read raises Conflict."""
     try:
         db.session.commit()
-    except StaleDataError as exc:
+    except (StaleDataError, IntegrityError) as exc:
         db.session.rollback()
         raise Conflict(None) from exc
 
@@ -491,7 +499,7 @@ def parse_task(form: Mapping[str, str]) -> TaskData:
     counts = {}
     for key in ("errors", "delays"):
         text = (form.get(key) or "0").strip()
-        if not text.isdecimal() or int(text) > MAX_FAULTS:
+        if not (text.isascii() and text.isdigit()) or int(text) > MAX_FAULTS:
             problems[key] = _("A whole number from 0 to %(n)s.", n=MAX_FAULTS)
         else:
             counts[key] = int(text)
