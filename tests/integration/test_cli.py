@@ -25,7 +25,7 @@ def test_demo_loads_a_province_and_the_accounts(runner, app):
     kinds = dict(db.session.execute(select(Unit.kind, func.count()).group_by(Unit.kind)).all())
     assert 12 <= kinds["department"] <= 15
     codes = set(db.session.scalars(select(Framework.code)))
-    assert codes == {"PAR-DEPT", "PAR-COMMUNE", "TD-KHOI"}
+    assert codes == {"PAR-DEPT", "PAR-COMMUNE", "TD-KHOI", "CC-335"}
     assert kinds["ward"] + kinds["commune"] + kinds.get("special_zone", 0) >= 18
     # The login page lists the demo accounts while they exist.
     page = app.test_client().get("/login").get_data(as_text=True)
