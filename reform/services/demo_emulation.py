@@ -139,6 +139,13 @@ def _campaign(framework: Framework, by_code: dict[str, Unit], secretariat: User)
         ),
         actor=secretariat,
     )
+    from werkzeug.datastructures import FileStorage
+
+    from reform.services.demo import _evidence_pdf
+
+    # The launching plan, as the secretariat attaches it (a stand-in document).
+    plan = FileStorage(io.BytesIO(_evidence_pdf()), filename="ke-hoach-phat-dong-thi-dua-2025.pdf")
+    movements.attach_documents(movement, [plan], actor=secretariat)
     day = today()
     units = [by_code[unit] for _c, _n, members in CLUSTERS for unit, _role in members]
     campaign = create_campaign(

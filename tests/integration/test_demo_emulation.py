@@ -67,6 +67,9 @@ def test_the_demo_runs_an_emulation_year_and_every_role_has_its_step(app, demo):
     # The movement, launched by the province, is scored by the campaign on the emulation sheet.
     movement = db.session.get(Movement, demo.movement_id)
     assert movement.code == MOVEMENT[0] and movement.authority == "Ủy ban nhân dân tỉnh Hòa Sơn"
+    assert movement.standards and [d.filename for d in movement.documents] == [
+        "ke-hoach-phat-dong-thi-dua-2025.pdf"
+    ]
     assert demo.framework.kind == "emulation" and demo.framework.result == "points"
 
     # Two clusters, each with a head and a deputy; the demo head's unit heads one.
