@@ -786,12 +786,12 @@ def summary_workbook(data: UnitYear) -> bytes:
                 ],
             )
             sheet.cell(sheet.max_row, 6).number_format = "0.00"
-    sheet.append([])
+    append_row(sheet, [])
     append_row(sheet, [_("Quota of “xuất sắc” per group of similar duties")])
     sheet.cell(sheet.max_row, 1).font = Font(bold=True)
     for group, _rows in data.groups:
         append_row(sheet, ["", group.message() + ("" if group.ok else " " + _("Over the quota."))])
-    sheet.append([])
+    append_row(sheet, [])
     counts = data.counts()
     for level in LEVELS:
         append_row(sheet, ["", OFFICIAL_NAMES[level], counts.get(level, 0)])
