@@ -27,10 +27,17 @@ from reform.models.submissions import APPRAISAL
 from reform.models.users import EVALUATOR
 from reform.scoring import Framework as ScoringFramework
 from reform.scoring import vi_sorted
+from reform.services.appraisal_scope import (
+    _covering,
+    _union_areas,
+    assigned_areas,
+    conflict_reason,
+    recusal_of,
+)
 from reform.services.audit import record
 from reform.services.framework_cache import applicable_leaves, parsed_framework
 from reform.services.phases import days_left
-from reform.services.units import UNIT_ORDER, unit_order
+from reform.services.units import UNIT_ORDER, related_unit_ids, unit_order
 from reform.validation import text_problem
 
 TODO, IN_PROGRESS, DONE, CLOSED = "todo", "in_progress", "done", "closed"
@@ -50,46 +57,6 @@ class AssignmentProblem(ValueError):
 
 
 # ---- conflicts of interest ---------------------------------------------------------------
-
-
-def conflict_reason(evaluator: User, unit: Unit) -> str | None:
-    """Why the evaluator may not appraise the unit (own, above or below it), or None."""
-    own = evaluator.unit
-    if own is None:
-        return None
-    name = evaluator.full_name
-    if own.id == unit.id:
-        return _(
-            "%(name)s belongs to %(unit)s: nobody appraises their own unit.",
-            name=name,
-            unit=unit.name,
-        )
-    if any(a.id == own.id for a in unit.ancestors()):
-        return _(
-            "%(name)s belongs to %(own)s, which is above %(unit)s in the unit tree.",
-            name=name,
-            own=own.name,
-            unit=unit.name,
-        )
-    if any(a.id == unit.id for a in own.ancestors()):
-        return _(
-            "%(name)s belongs to %(own)s, which is under %(unit)s in the unit tree.",
-            name=name,
-            own=own.name,
-            unit=unit.name,
-        )
-    return None
-
-
-def related_unit_ids(unit_id: int | None) -> set[int]:
-    """The unit, its ancestors and its descendants, in one query (UNION stops on cycles)."""
-    if unit_id is None:
-        return set()
-    down = select(Unit.id).where(Unit.id == unit_id).cte("down", recursive=True)
-    down = down.union(select(Unit.id).where(Unit.parent_id == down.c.id))
-    up = select(Unit.id, Unit.parent_id).where(Unit.id == unit_id).cte("up", recursive=True)
-    up = up.union(select(Unit.id, Unit.parent_id).where(Unit.id == up.c.parent_id))
-    return set(db.session.scalars(select(down.c.id).union(select(up.c.id))))
 
 
 # ---- areas of a framework ----------------------------------------------------------------
@@ -134,24 +101,6 @@ def _block_submissions(campaign: Campaign, block_id: int) -> list[Submission]:
             .options(joinedload(Submission.unit))
             .join(Unit, Submission.unit_id == Unit.id)
             .order_by(*UNIT_ORDER)
-        )
-    )
-
-
-def _covering(
-    campaign_id: int, evaluator_id: int, *, block_id: int | None, submission_id: int | None = None
-) -> list[Assignment]:
-    """Assignments of the evaluator whose target includes this block or submission."""
-    target = [Assignment.submission_id == submission_id] if submission_id else []
-    if block_id is not None:
-        target.append(and_(Assignment.block_id == block_id, Assignment.submission_id.is_(None)))
-    return list(
-        db.session.scalars(
-            select(Assignment).where(
-                Assignment.campaign_id == campaign_id,
-                Assignment.evaluator_id == evaluator_id,
-                or_(*target),
-            )
         )
     )
 
@@ -322,15 +271,6 @@ def is_assigned(user: User, submission: Submission) -> bool:
     )
 
 
-def recusal_of(user: User, submission: Submission) -> Recusal | None:
-    """The user's recusal from this submission, if any."""
-    return db.session.scalar(
-        select(Recusal).where(
-            Recusal.evaluator_id == user.id, Recusal.submission_id == submission.id
-        )
-    )
-
-
 def recuse(evaluator: User, submission: Submission, reason: str, actor: User) -> Recusal:
     """An assigned evaluator steps aside from one unit, giving the reason."""
     if not is_assigned(evaluator, submission):
@@ -379,72 +319,6 @@ def recusals(campaign: Campaign) -> list[Recusal]:
 
 
 # ---- what a user may appraise ------------------------------------------------------------
-
-
-def _union_areas(assignments: list[Assignment]) -> set[str] | None:
-    """None when one assignment covers every area, else the assigned area codes."""
-    if any(a.area_code is None for a in assignments):
-        return None
-    return {a.area_code for a in assignments if a.area_code}
-
-
-def assigned_areas(user: User, submission: Submission) -> set[str] | None | bool:
-    """What the user may appraise here: False nothing, None every area, or the area codes."""
-    from reform.services.emulation.review import reviews
-
-    # An emulation cluster's head (or deputy) appraises its members' whole sheets.
-    if reviews(user, submission):
-        return None
-    if not user.has_role(EVALUATOR):
-        return False
-    covering = _covering(
-        submission.campaign_id, user.id, block_id=submission.block_id, submission_id=submission.id
-    )
-    if not covering or recusal_of(user, submission) is not None:
-        return False
-    if conflict_reason(user, submission.unit):
-        return False
-    return _union_areas(covering)
-
-
-def evaluators_of(submission: Submission) -> list[User]:
-    """The active evaluators who may appraise the submission now (assigned, not recused)."""
-    covering = or_(
-        Assignment.submission_id == submission.id,
-        and_(Assignment.block_id == submission.block_id, Assignment.submission_id.is_(None)),
-    )
-    candidates = db.session.scalars(
-        select(User)
-        .where(
-            User.active.is_(True),
-            User.id.in_(
-                select(Assignment.evaluator_id).where(
-                    Assignment.campaign_id == submission.campaign_id, covering
-                )
-            ),
-        )
-        .order_by(User.id)
-    )
-    from reform.services.emulation.review import reviewers_of
-
-    found = [user for user in candidates if assigned_areas(user, submission) is not False]
-    return found + [user for user in reviewers_of(submission) if user not in found]
-
-
-def campaign_evaluators(campaign: Campaign) -> list[User]:
-    """The active evaluators holding an assignment in the campaign."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(
-                User.active.is_(True),
-                User.id.in_(
-                    select(Assignment.evaluator_id).where(Assignment.campaign_id == campaign.id)
-                ),
-            )
-            .order_by(User.id)
-        )
-    )
 
 
 def can_appraise(user: User, submission: Submission, criterion_code: str) -> bool:

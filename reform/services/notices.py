@@ -27,6 +27,7 @@ from reform.models import Campaign, Notification, Submission, Unit, User
 from reform.models.submissions import SUBMITTED
 from reform.models.users import HEAD, LEADER, OFFICER, SECRETARIAT, UserRole
 from reform.services import mail
+from reform.services.appraisal_scope import campaign_evaluators, evaluators_of
 from reform.services.framework_cache import area_of
 from reform.services.notify import notify, people_by_unit, unit_people
 
@@ -148,14 +149,6 @@ def preparers(submission: Submission) -> list[User]:
     if sender is not None and sender.unit_id == submission.unit_id:
         people.append(sender)
     return people
-
-
-def evaluators_of(submission: Submission) -> list[User]:
-    """The evaluators who may appraise the submission now (assigned, not recused)."""
-    # Imported here: assignments reads the assessment service, which announces through us.
-    from reform.services import assignments
-
-    return assignments.evaluators_of(submission)
 
 
 def form_link(submission: Submission, code: str | None = None) -> str:
@@ -575,9 +568,7 @@ def dates_changed(campaign: Campaign, changed: set[str], *, actor: User) -> list
                 end=fmt_date(campaign.appraisal_closes_on),
             )
 
-        from reform.services import assignments  # here: see evaluators_of
-
-        evaluators = assignments.campaign_evaluators(campaign)
+        evaluators = campaign_evaluators(campaign)
         link = queue_link(campaign)
         out.append(announce(evaluators, DATES_CHANGED, link, appraisal_message, actor=actor))
     return out

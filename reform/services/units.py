@@ -320,3 +320,14 @@ def _cycles(
                 break
             node, steps = parent_of(node), steps + 1
     return errors
+
+
+def related_unit_ids(unit_id: int | None) -> set[int]:
+    """The unit, its ancestors and its descendants, in one query (UNION stops on cycles)."""
+    if unit_id is None:
+        return set()
+    down = select(Unit.id).where(Unit.id == unit_id).cte("down", recursive=True)
+    down = down.union(select(Unit.id).where(Unit.parent_id == down.c.id))
+    up = select(Unit.id, Unit.parent_id).where(Unit.id == unit_id).cte("up", recursive=True)
+    up = up.union(select(Unit.id, Unit.parent_id).where(Unit.id == up.c.parent_id))
+    return set(db.session.scalars(select(down.c.id).union(select(up.c.id))))

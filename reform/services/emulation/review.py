@@ -23,7 +23,7 @@ def reviewing_role(
 ) -> str | None:
     """Which of the cluster's leaders appraises this member: CLUSTER_HEAD, CLUSTER_DEPUTY or
     None (the head's own unit and those related to it go to the deputy)."""
-    from reform.services.assignments import related_unit_ids
+    from reform.services.units import related_unit_ids
 
     if head_unit_id is not None and unit_id not in related_unit_ids(head_unit_id):
         return CLUSTER_HEAD
