@@ -316,9 +316,22 @@ def load_demo_campaigns(by_code: dict[str, Unit]) -> list[Campaign]:
         made.append(
             _published_campaign(framework, by_code, heads, staff, random.Random(PUBLISHED_SEED))
         )
-    from reform.services.demo_emulation import load_demo_emulation
+    from reform.services.demo_emulation import DemoKit, load_demo_emulation
 
-    emulation = load_demo_emulation(by_code, heads, staff)
+    kit = DemoKit(
+        latest_framework=_latest_framework,
+        evidence_pdf=_evidence_pdf,
+        names=(FAMILY_NAMES, MIDDLE_NAMES, GIVEN_NAMES),
+        appraisal_comments=APPRAISAL_COMMENTS,
+        as_of=_as_of,
+        criteria=_criteria,
+        import_values=_import,
+        lower_value=_lower_value,
+        self_assess=_self_assess,
+        submissions=_submissions,
+        unit_values=_unit_values,
+    )
+    emulation = load_demo_emulation(by_code, heads, staff, kit)
     if emulation is not None:
         made.append(emulation)
     return made

@@ -14,7 +14,10 @@ from __future__ import annotations
 import csv
 import io
 import random
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -97,29 +100,47 @@ BALLOT_ITEMS = (("TT-CTD-TINH", 1, 3), ("TT-BK-TINH", 2, 4))
 BALLOT_DAYS = 3
 
 
+@dataclass(frozen=True)
+class DemoKit:
+    """What the emulation year borrows from the province's demo, handed in by it (the demo
+    imports this module, so this module does not import the demo back)."""
+
+    latest_framework: Callable[[str], Framework | None]
+    evidence_pdf: Callable[[], bytes]
+    names: tuple[tuple[str, ...], ...]
+    appraisal_comments: tuple[str, ...]
+    as_of: Callable[..., Any]
+    criteria: Callable[..., Any]
+    import_values: Callable[..., Any]
+    lower_value: Callable[..., Any]
+    self_assess: Callable[..., Any]
+    submissions: Callable[..., Any]
+    unit_values: Callable[..., Any]
+
+
 def load_demo_emulation(
-    by_code: dict[str, Unit], heads: dict[str, User], staff: dict[str, User]
+    by_code: dict[str, Unit], heads: dict[str, User], staff: dict[str, User], kit: DemoKit
 ) -> Campaign | None:
     """The emulation year of the demo departments; None when the emulation sheet is absent."""
-    from reform.services.demo import _latest_framework
-
-    framework = _latest_framework(EMULATION_CAMPAIGN[2])
+    framework = kit.latest_framework(EMULATION_CAMPAIGN[2])
     if framework is None:
         return None
     from reform.services.emulation.titles import load_default_titles
 
     load_default_titles()
     chooser = random.Random(EMULATION_SEED)
-    campaign = _campaign(framework, by_code, staff["secretariat"])
+    campaign = _campaign(framework, by_code, staff["secretariat"], kit)
     clusters = _clusters(campaign, staff["secretariat"])
     _pledges(clusters, heads)
-    _registrations(campaign, heads, staff, chooser)
-    _sheets(campaign, heads, chooser)
+    _registrations(campaign, heads, staff, chooser, kit)
+    _sheets(campaign, heads, chooser, kit)
     _ballot(clusters[0], heads, chooser)
     return campaign
 
 
-def _campaign(framework: Framework, by_code: dict[str, Unit], secretariat: User) -> Campaign:
+def _campaign(
+    framework: Framework, by_code: dict[str, Unit], secretariat: User, kit: DemoKit
+) -> Campaign:
     """The movement, launched by the province, and the campaign of the departments scoring it;
     self-assessment is over, the clusters are appraising, registration is still open."""
     from reform.services.campaigns import PhaseDates, create_campaign
@@ -141,10 +162,10 @@ def _campaign(framework: Framework, by_code: dict[str, Unit], secretariat: User)
     )
     from werkzeug.datastructures import FileStorage
 
-    from reform.services.demo import _evidence_pdf
-
     # The launching plan, as the secretariat attaches it (a stand-in document).
-    plan = FileStorage(io.BytesIO(_evidence_pdf()), filename="ke-hoach-phat-dong-thi-dua-2025.pdf")
+    plan = FileStorage(
+        io.BytesIO(kit.evidence_pdf()), filename="ke-hoach-phat-dong-thi-dua-2025.pdf"
+    )
     movements.attach_documents(movement, [plan], actor=secretariat)
     day = today()
     units = [by_code[unit] for _c, _n, members in CLUSTERS for unit, _role in members]
@@ -220,11 +241,14 @@ def _pledges(clusters: list[Cluster], heads: dict[str, User]) -> None:
 
 
 def _registrations(
-    campaign: Campaign, heads: dict[str, User], staff: dict[str, User], chooser: random.Random
+    campaign: Campaign,
+    heads: dict[str, User],
+    staff: dict[str, User],
+    chooser: random.Random,
+    kit: DemoKit,
 ) -> None:
     """The units' registrations: submitted by their heads; the demo department's a draft its
     officer is still filling; one unit has not registered yet."""
-    from reform.services.demo import FAMILY_NAMES, GIVEN_NAMES, MIDDLE_NAMES
     from reform.services.emulation.registrations import PersonRow, RegistrationInput, save
 
     titles = {t.code: t.id for t in db.session.scalars(select(Title))}
@@ -235,9 +259,7 @@ def _registrations(
                 continue
             people = [
                 PersonRow(
-                    full_name=" ".join(
-                        chooser.choice(part) for part in (FAMILY_NAMES, MIDDLE_NAMES, GIVEN_NAMES)
-                    ),
+                    full_name=" ".join(chooser.choice(part) for part in kit.names),
                     job_title=chooser.choice(JOB_TITLES),
                     title_id=titles[chooser.choice(INDIVIDUAL_AIMS)],
                 )
@@ -259,38 +281,30 @@ def _registrations(
             )
 
 
-def _sheets(campaign: Campaign, heads: dict[str, User], chooser: random.Random) -> None:
+def _sheets(
+    campaign: Campaign, heads: dict[str, User], chooser: random.Random, kit: DemoKit
+) -> None:
     """Every unit self-scored and submitted its sheet while self-assessment was open; each
     cluster's head then appraised its members (the deputy the head's own unit), but for the two
     the other cluster's head has still to do."""
     from reform.services.assessment import approve_and_submit, parsed_framework
-    from reform.services.demo import (
-        APPRAISAL_COMMENTS,
-        _as_of,
-        _criteria,
-        _import,
-        _lower_value,
-        _self_assess,
-        _submissions,
-        _unit_values,
-    )
 
     fw = parsed_framework(campaign.framework)
-    extra = {node.code: node for node in _criteria(fw, "department")[1]}
+    extra = {node.code: node for node in kit.criteria(fw, "department")[1]}
     # The bonus for a flag already held: its options from the highest (the Government's flag).
     flag = next(node for node in extra.values() if isinstance(node.rule, ChoiceRule))
     flags = sorted(flag.rule.options, key=lambda option: -option.points)
-    submissions = _submissions(campaign)
+    submissions = kit.submissions(campaign)
     values: dict[str, dict[str, str]] = {}
-    with _as_of(campaign.self_closes_on - timedelta(days=3)):
+    with kit.as_of(campaign.self_closes_on - timedelta(days=3)):
         for _code, _name, members in CLUSTERS:
             for unit, _role in members:
-                own = _unit_values(fw, "department", chooser.uniform(0.7, 0.97), chooser)
+                own = kit.unit_values(fw, "department", chooser.uniform(0.7, 0.97), chooser)
                 own.pop(flag.code, None)
                 if unit in FLAGS_HELD:
                     own[flag.code] = flags[FLAGS_HELD[unit] - 1].label
                 values[unit] = own
-                _self_assess(
+                kit.self_assess(
                     submissions[unit], own, fw, heads[unit], evidence_share=1.0, chooser=chooser
                 )
                 approve_and_submit(submissions[unit], actor=heads[unit])
@@ -307,12 +321,12 @@ def _sheets(campaign: Campaign, heads: dict[str, User], chooser: random.Random) 
             for criterion in seen:
                 value, note = values[unit][criterion], ""
                 if criterion in lowered:
-                    lower = _lower_value(fw.node(criterion), value)
+                    lower = kit.lower_value(fw.node(criterion), value)
                     if lower is not None:
-                        value, note = lower, chooser.choice(APPRAISAL_COMMENTS)
+                        value, note = lower, chooser.choice(kit.appraisal_comments)
                 by_reviewer[reviewer].append((unit, criterion, value, note))
         for reviewer, rows in by_reviewer.items():
-            _import(
+            kit.import_values(
                 campaign,
                 rows,
                 stage=APPRAISAL,
