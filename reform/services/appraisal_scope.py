@@ -43,7 +43,7 @@ def conflict_reason(evaluator: User, unit: Unit) -> str | None:
     return None
 
 
-def _covering(
+def covering_assignments(
     campaign_id: int, evaluator_id: int, *, block_id: int | None, submission_id: int | None = None
 ) -> list[Assignment]:
     """Assignments of the evaluator whose target includes this block or submission."""
@@ -70,7 +70,7 @@ def recusal_of(user: User, submission: Submission) -> Recusal | None:
     )
 
 
-def _union_areas(assignments: list[Assignment]) -> set[str] | None:
+def union_areas(assignments: list[Assignment]) -> set[str] | None:
     """None when one assignment covers every area, else the assigned area codes."""
     if any(a.area_code is None for a in assignments):
         return None
@@ -86,14 +86,14 @@ def assigned_areas(user: User, submission: Submission) -> set[str] | None | bool
         return None
     if not user.has_role(EVALUATOR):
         return False
-    covering = _covering(
+    covering = covering_assignments(
         submission.campaign_id, user.id, block_id=submission.block_id, submission_id=submission.id
     )
     if not covering or recusal_of(user, submission) is not None:
         return False
     if conflict_reason(user, submission.unit):
         return False
-    return _union_areas(covering)
+    return union_areas(covering)
 
 
 def evaluators_of(submission: Submission) -> list[User]:

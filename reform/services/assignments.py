@@ -28,11 +28,11 @@ from reform.models.users import EVALUATOR
 from reform.scoring import Framework as ScoringFramework
 from reform.scoring import vi_sorted
 from reform.services.appraisal_scope import (
-    _covering,
-    _union_areas,
     assigned_areas,
     conflict_reason,
+    covering_assignments,
     recusal_of,
+    union_areas,
 )
 from reform.services.audit import record
 from reform.services.framework_cache import applicable_leaves, parsed_framework
@@ -141,7 +141,7 @@ def assign(
                     reason=recused.reason,
                 ),
             )
-        covering = _covering(
+        covering = covering_assignments(
             campaign.id, evaluator.id, block_id=submission.block_id, submission_id=submission.id
         )
         field = "submission_id"
@@ -154,7 +154,7 @@ def assign(
         if taking_part is None:
             raise AssignmentProblem("block_id", _("This block does not take part in the campaign."))
         _refuse_block_conflicts(campaign, evaluator, block_id)
-        covering = _covering(campaign.id, evaluator.id, block_id=block_id)
+        covering = covering_assignments(campaign.id, evaluator.id, block_id=block_id)
         field = "block_id"
     for existing in covering:
         if existing.area_code is None or existing.area_code == area_code:
@@ -262,7 +262,7 @@ def campaign_assignments(campaign: Campaign) -> list[Assignment]:
 def is_assigned(user: User, submission: Submission) -> bool:
     """Whether an assignment covers this submission for the user (recusals aside)."""
     return bool(
-        _covering(
+        covering_assignments(
             submission.campaign_id,
             user.id,
             block_id=submission.block_id,
@@ -415,7 +415,7 @@ def queue(evaluator: User, campaign: Campaign | None = None) -> list[QueueItem]:
         if s.id in recused or s.unit_id in related:
             continue
         mine = by_submission.get(s.id, []) + by_block.get((s.campaign_id, s.block_id or 0), [])
-        allowed = None if s.id in reviewing else _union_areas(mine)
+        allowed = None if s.id in reviewing else union_areas(mine)
         fw = parsed_framework(s.campaign.framework)
         area_map = area_maps.setdefault(s.campaign.framework_id, _area_map(fw))
         codes = frozenset(

@@ -497,35 +497,44 @@ def _to_unit_and_evaluators(
     return announce(people, kind, link, message, actor=actor)
 
 
+def _tell_units(
+    submissions: Iterable[Submission],
+    kind: str,
+    message_for: Callable[[Unit], str],
+    *,
+    actor: User | None,
+) -> list[Sent]:
+    """Tell each submission's unit (heads and officers) its own message, with its form."""
+    submissions = list(submissions)
+    people = people_by_unit(s.unit_id for s in submissions)
+    return [
+        announce(
+            people.get(s.unit_id, []),
+            kind,
+            form_link(s),
+            lambda unit=s.unit: message_for(unit),
+            actor=actor,
+        )
+        for s in submissions
+    ]
+
+
 def self_assessment_assigned(
     campaign: Campaign, submissions: Iterable[Submission], *, actor: User | None
 ) -> list[Sent]:
     """A campaign (or a unit added to it) hands each unit its self-assessment to fill."""
-    submissions = list(submissions)
-    people = people_by_unit(s.unit_id for s in submissions)
-    out = []
-    for submission in submissions:
 
-        def message(unit=submission.unit) -> str:
-            return _(
-                "%(unit)s takes part in %(campaign)s: fill in the self-assessment from %(start)s "
-                "to %(end)s.",
-                unit=unit.name,
-                campaign=campaign.name,
-                start=fmt_date(campaign.self_opens_on),
-                end=fmt_date(campaign.self_closes_on),
-            )
-
-        out.append(
-            announce(
-                people.get(submission.unit_id, []),
-                CAMPAIGN_OPENED,
-                form_link(submission),
-                message,
-                actor=actor,
-            )
+    def message(unit: Unit) -> str:
+        return _(
+            "%(unit)s takes part in %(campaign)s: fill in the self-assessment from %(start)s "
+            "to %(end)s.",
+            unit=unit.name,
+            campaign=campaign.name,
+            start=fmt_date(campaign.self_opens_on),
+            end=fmt_date(campaign.self_closes_on),
         )
-    return out
+
+    return _tell_units(submissions, CAMPAIGN_OPENED, message, actor=actor)
 
 
 def dates_changed(campaign: Campaign, changed: set[str], *, actor: User) -> list[Sent]:
@@ -533,29 +542,18 @@ def dates_changed(campaign: Campaign, changed: set[str], *, actor: User) -> list
     evaluators of the appraisal dates."""
     out = []
     if changed & {"self_opens_on", "self_closes_on"}:
-        late = late_submissions(campaign)
-        people = people_by_unit(s.unit_id for s in late)
-        for submission in late:
 
-            def self_message(unit=submission.unit) -> str:
-                return _(
-                    "The self-assessment of %(unit)s for %(campaign)s now runs from %(start)s "
-                    "to %(end)s.",
-                    unit=unit.name,
-                    campaign=campaign.name,
-                    start=fmt_date(campaign.self_opens_on),
-                    end=fmt_date(campaign.self_closes_on),
-                )
-
-            out.append(
-                announce(
-                    people.get(submission.unit_id, []),
-                    DATES_CHANGED,
-                    form_link(submission),
-                    self_message,
-                    actor=actor,
-                )
+        def self_message(unit: Unit) -> str:
+            return _(
+                "The self-assessment of %(unit)s for %(campaign)s now runs from %(start)s "
+                "to %(end)s.",
+                unit=unit.name,
+                campaign=campaign.name,
+                start=fmt_date(campaign.self_opens_on),
+                end=fmt_date(campaign.self_closes_on),
             )
+
+        out += _tell_units(late_submissions(campaign), DATES_CHANGED, self_message, actor=actor)
     if changed & {"appraisal_opens_on", "appraisal_closes_on"}:
 
         def appraisal_message() -> str:
