@@ -63,6 +63,9 @@ def test_an_initiative_on_a_phone_then_the_secretariat_checks_eligibility_on_a_d
     page.get_by_role("link", name="Sáng kiến").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sáng kiến")
     page.get_by_role("link", name="Ghi nhận sáng kiến").click()
+    # The link navigates: measure the form once it is the page on screen.
+    expect(page).to_have_url(re.compile(r"/commendation/initiatives/new"))
+    page.wait_for_load_state()
     problems += check_page(page, "initiative form")
     page.get_by_label("Tên sáng kiến").fill("Số hóa hồ sơ lý lịch tư pháp")
     page.get_by_label("Cấp công nhận").select_option(label="Cấp tỉnh")
@@ -119,6 +122,8 @@ def test_an_initiative_on_a_phone_then_the_secretariat_checks_eligibility_on_a_d
         initiative.get_by_role("link", name=re.compile("Số hóa hồ sơ lý lịch tư pháp")).click()
         expect(desk.get_by_role("heading", level=1)).to_have_text("Số hóa hồ sơ lý lịch tư pháp")
         desk.go_back()
+        expect(desk).to_have_url(re.compile(r"/commendation/eligibility"))
+        desk.wait_for_load_state()
         problems += check_page(desk, "eligibility", 1280)
 
         desk.goto(live_server + "/commendation/awards/statistics")

@@ -67,6 +67,9 @@ def test_a_person_records_a_task_and_self_scores_on_a_phone(phone, live_server, 
 
     page.locator("details.menu summary").click()
     page.get_by_role("link", name="Sản phẩm, công việc và điểm của tôi").click()
+    # The link navigates (and redirects): measure the list once it is the page on screen.
+    expect(page).to_have_url(re.compile(r"/people/\d+/periods"))
+    page.wait_for_load_state()
     problems += check_page(page, "periods", 390)
     page.get_by_role("button", name=f"Ghi nhận Tháng {day.month}/{day.year}").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Tháng {day.month}/{day.year}")
