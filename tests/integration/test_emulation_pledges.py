@@ -176,6 +176,20 @@ def test_sending_freezes_the_text_and_tells_every_member_head(app, world, login_
     assert "Sửa sau khi gửi" not in db.session.scalar(select(Pledge.text))
 
 
+def test_the_home_page_tells_the_head_to_sign_and_the_officer_whose_step_it_is(
+    app, world, login_as
+):
+    head = login_as("head")
+    assert send(head, world).status_code == 303
+    head_home = head.get("/home/head").get_data(as_text=True)
+    assert '<span class="badge warn">Cần ký</span>' in head_home
+    officer_home = login_as("officer").get("/home/officer").get_data(as_text=True)
+    assert "Chờ Thủ trưởng đơn vị ký" in officer_home
+    assert "Cần ký" not in officer_home
+    assert sign(head, world).status_code == 303
+    assert ">Đã ký<" in login_as("officer").get("/home/officer").get_data(as_text=True)
+
+
 def test_a_pledge_not_sent_cannot_be_signed(app, world):
     c = client_of(app, "head_syt")
     assert c.post(url(world, tail="/sign"), data={"version": "0"}).status_code == 403
