@@ -166,9 +166,9 @@ def recusals_csv(code: str):
 def queue():
     """The evaluator's assigned submissions with progress and deadline; filters. An emulation
     cluster's head (or deputy) finds here the members' sheets it appraises."""
-    from reform.services.emulation.review import leads_any_cluster
+    from reform.services.emulation.review import appraises_in_a_cluster
 
-    if not current_user.has_role(EVALUATOR) and not leads_any_cluster(current_user):
+    if not current_user.has_role(EVALUATOR) and not appraises_in_a_cluster(current_user):
         abort(403)
     items = service.queue(current_user)
     campaigns = vi_sorted({i.campaign.code: i.campaign for i in items}.values(), lambda c: c.name)

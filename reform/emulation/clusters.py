@@ -20,7 +20,7 @@ from reform.services.emulation.clusters import (
     leader,
     members,
 )
-from reform.services.emulation.review import leads_any_cluster
+from reform.services.emulation.review import appraises_in_a_cluster
 from reform.validation import bounded_int
 from reform.web import is_htmx, render, see_other
 
@@ -221,6 +221,27 @@ def set_leaders(code: str, cluster_id: int):
     return _after_change(campaign, cluster, _("Head and deputy saved."))
 
 
+@bp.post("/<int:cluster_id>/review-group")
+@roles_required(*MANAGERS)
+def set_review_group(code: str, cluster_id: int):
+    """Name the member units whose heads cross-review the members' sheets."""
+    campaign = _campaign_or_404(code)
+    cluster = _cluster_or_404(campaign, cluster_id)
+    chosen = [bounded_int(v) for v in request.form.getlist("reviewers")[:500]]
+    if None in chosen:
+        return _cluster_page(
+            campaign, cluster, 422, {"reviewers": _("Choose units from the list.")}
+        )
+    try:
+        service.set_review_group(cluster, chosen, actor=current_user)
+    except service.ClusterProblem as problem:
+        db.session.rollback()
+        cluster = _cluster_or_404(campaign, cluster_id)
+        typed = {"reviewers": set(chosen)}
+        return _cluster_page(campaign, cluster, 422, {problem.field: problem.message}, typed)
+    return _after_change(campaign, cluster, _("Review group saved."))
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def import_csv(code: str):
@@ -294,7 +315,7 @@ def _leads_cluster() -> dict:
     """leads_cluster() for the menu: a callable, so only pages that show it query."""
 
     def leads_cluster() -> bool:
-        return bool(current_user and current_user.is_authenticated) and leads_any_cluster(
+        return bool(current_user and current_user.is_authenticated) and appraises_in_a_cluster(
             current_user
         )
 

@@ -22,7 +22,10 @@ PERIOD_KINDS = (YEARLY, MULTI_YEAR, THEMED)
 MEMBER = "member"
 CLUSTER_HEAD = "head"  # khối trưởng
 CLUSTER_DEPUTY = "deputy"  # khối phó
-CLUSTER_ROLES = (CLUSTER_HEAD, CLUSTER_DEPUTY, MEMBER)
+# A member unit the secretariat names to the cluster's review group (nhóm chấm chéo): its head
+# appraises the other members' sheets beside the cluster's head.
+REVIEWER = "reviewer"
+CLUSTER_ROLES = (CLUSTER_HEAD, CLUSTER_DEPUTY, REVIEWER, MEMBER)
 
 
 class Movement(db.Model):
@@ -92,7 +95,7 @@ class Cluster(db.Model):
 
 
 class ClusterMember(db.Model):
-    """A unit in a cluster for one campaign: member, head or deputy (chosen per year)."""
+    """A unit in a cluster for one campaign: member, head, deputy or in the review group."""
 
     __tablename__ = "cluster_members"
     # One cluster per unit and campaign; the campaign is repeated here so the database says so.

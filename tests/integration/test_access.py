@@ -301,6 +301,11 @@ EXPECTED = {
         "/campaigns/{emulation}/clusters/{cluster}/leaders",
         MANAGERS,
     ),
+    "clusters.set_review_group": (
+        "POST",
+        "/campaigns/{emulation}/clusters/{cluster}/review-group",
+        MANAGERS,
+    ),
     "clusters.import_csv": ("GET", "/campaigns/{emulation}/clusters/import", MANAGERS),
     "clusters.copy": ("POST", "/campaigns/{emulation}/clusters/copy", MANAGERS),
     # The vote: tests/integration/test_ballot_access.py checks each role against real clusters;

@@ -144,3 +144,61 @@ def test_a_member_that_submits_is_announced_to_its_cluster_head(world, login_as)
         db.session.scalars(select(Notification.user_id).where(Notification.kind == "to_appraise"))
     )
     assert told == {world.heads["STP"].id}
+
+
+def _name_review_group(client, world, *codes):
+    cluster = world.clusters["VHXH"]
+    return client.post(
+        f"/campaigns/{world.campaign.code}/clusters/{cluster.id}/review-group",
+        data={"reviewers": [str(world.units[c].id) for c in codes]},
+        headers={"HX-Request": "true"},
+    )
+
+
+def test_a_review_group_unit_appraises_the_other_members_never_its_own(world, login_as):
+    assert _name_review_group(login_as("secretariat"), world, "SXD").status_code == 200
+    reviewer = login_as("sxd_head")
+    assert reviewer.get("/appraisal/queue").status_code == 200
+    for code in ("STP", "SYT"):
+        assert appraise(reviewer, world.submission(code), value="77").status_code == 200
+    own = world.submission("SXD")
+    assert reviewer.get(f"/appraisal/{own.id}").status_code == 404
+    assert appraise(reviewer, own).status_code == 404
+    # Another cluster stays out of reach; the head and the deputy keep their part.
+    assert appraise(reviewer, world.submission("SNV")).status_code == 404
+    assert appraise(login_as("head"), own, value="81").status_code == 200
+    told = db.session.scalars(
+        select(Notification.message).where(
+            Notification.kind == "cluster_role", Notification.user_id == world.heads["SXD"].id
+        )
+    ).all()
+    assert told == [
+        "Sở Xây dựng thuộc tổ thẩm định chéo của cụm Khối Văn hóa – Xã hội trong "
+        f"{world.campaign.name}: đơn vị thẩm định bảng chấm điểm của các thành viên khác."
+    ]
+
+
+def test_a_sheet_sent_is_announced_to_the_review_group_too(world, login_as):
+    from datetime import timedelta
+
+    from reform.services.appraisal_scope import evaluators_of
+    from reform.services.phases import today
+
+    assert _name_review_group(login_as("secretariat"), world, "SXD").status_code == 200
+    campaign = world.campaign
+    campaign.self_closes_on = today() + timedelta(days=5)
+    campaign.appraisal_opens_on = today() + timedelta(days=6)
+    campaign.appraisal_closes_on = today() + timedelta(days=20)
+    member = world.submission("SYT")
+    member.status = "pending_approval"
+    db.session.commit()
+    assert {u.id for u in evaluators_of(member)} == {
+        world.heads["STP"].id,
+        world.heads["SXD"].id,
+    }
+    assert login_as("syt_head").post(f"/assessments/{member.id}/approve").status_code == 303
+    db.session.rollback()
+    told = set(
+        db.session.scalars(select(Notification.user_id).where(Notification.kind == "to_appraise"))
+    )
+    assert told == {world.heads["STP"].id, world.heads["SXD"].id}

@@ -463,3 +463,64 @@ def test_copy_from_last_year_keeps_heads_and_says_who_was_left_out(world, login_
         )
     )
     assert added == {"VHXH: STP (head)", "VHXH: SXD (member)", "KT: SNV (member)"}
+
+
+def _review_group(client, world, cluster_code, *unit_ids):
+    cluster = world.clusters[cluster_code]
+    return client.post(
+        f"/campaigns/{world.campaign.code}/clusters/{cluster.id}/review-group",
+        data={"reviewers": [str(u) for u in unit_ids]},
+        headers={"HX-Request": "true"},
+    )
+
+
+def test_the_review_group_takes_members_only_not_the_leaders_and_is_audited(world, login_as):
+    from reform.models.emulation import REVIEWER
+
+    c, u = login_as("secretariat"), world.units
+    for bad in (u["STP"].id, u["SCT"].id, "x", "99999999999"):  # head; other cluster; junk
+        r = _review_group(c, world, "VHXH", bad)
+        assert r.status_code == 422 and 'id="reviewers-error"' in r.get_data(as_text=True)
+        assert _cluster_members(world.campaign.id)["SXD"] == ("VHXH", MEMBER)
+    page = c.get(f"/campaigns/{world.campaign.code}/clusters/{world.clusters['VHXH'].id}")
+    assert "Tổ thẩm định chéo" in page.get_data(as_text=True)
+    r = _review_group(c, world, "VHXH", u["SXD"].id)
+    assert r.status_code == 200 and "Đã lưu tổ thẩm định chéo." in r.get_data(as_text=True)
+    assert _cluster_members(world.campaign.id)["SXD"] == ("VHXH", REVIEWER)
+    # Choosing the head and deputy again keeps the group; emptying the group ends it.
+    assert _leaders(c, world, "VHXH", u["STP"].id, u["SYT"].id).status_code == 200
+    assert _cluster_members(world.campaign.id)["SXD"] == ("VHXH", REVIEWER)
+    assert _review_group(c, world, "VHXH").status_code == 200
+    assert _cluster_members(world.campaign.id)["SXD"] == ("VHXH", MEMBER)
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action == "cluster_review_group_changed")
+        .order_by(AuditEvent.id)
+    ).all()
+    assert [(e.from_value, e.to_value) for e in events] == [
+        ("VHXH: review group -", "VHXH: review group SXD"),
+        ("VHXH: review group SXD", "VHXH: review group -"),
+    ]
+
+
+def test_only_the_secretariat_names_the_review_group(world, login_as, client):
+    for who in ("head", "officer", "evaluator", "leader", "sxd_head"):
+        assert _review_group(login_as(who), world, "VHXH", world.units["SXD"].id).status_code in (
+            403,
+            404,
+        )
+    r = _review_group(client, world, "VHXH", world.units["SXD"].id)
+    assert r.status_code in (302, 401)
+    assert _cluster_members(world.campaign.id)["SXD"] == ("VHXH", MEMBER)
+
+
+def test_import_names_reviewers_in_vietnamese(bare, login_as):
+    from reform.models.emulation import REVIEWER
+
+    text = GOOD.replace("SNV,KT,,\n", "SNV,KT,, Chấm  chéo \n")
+    assert _import(login_as("secretariat"), bare.campaign.code, text).status_code == 303
+    assert _cluster_members(bare.campaign.id)["SNV"] == ("KT", REVIEWER)
+    told = db.session.scalars(
+        select(Notification.message).where(Notification.user_id == bare.heads["SNV"].id)
+    ).all()
+    assert any("tổ thẩm định chéo của cụm Khối Kinh tế" in m for m in told)

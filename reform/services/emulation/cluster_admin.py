@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from reform.extensions import db
 from reform.models import Campaign, Cluster, ClusterMember, Submission, Unit, User
-from reform.models.emulation import CLUSTER_DEPUTY, CLUSTER_HEAD, MEMBER
+from reform.models.emulation import CLUSTER_DEPUTY, CLUSTER_HEAD, MEMBER, REVIEWER
 from reform.models.users import HEAD
 from reform.services.audit import record
 from reform.services.emulation.clusters import campaign_clusters, cluster_of, is_emulation
@@ -36,6 +36,10 @@ ROLE_WORDS = {
     "deputy": CLUSTER_DEPUTY,
     "khối phó": CLUSTER_DEPUTY,
     "cụm phó": CLUSTER_DEPUTY,
+    "reviewer": REVIEWER,
+    "thẩm định chéo": REVIEWER,
+    "tổ thẩm định chéo": REVIEWER,
+    "chấm chéo": REVIEWER,
     "member": MEMBER,
     "thành viên": MEMBER,
     "": MEMBER,
@@ -148,6 +152,14 @@ def _tell_leaders(changes: Iterable[tuple[Cluster, Unit, str]], actor: User | No
                 return _(
                     "%(unit)s is the head of cluster %(cluster)s in %(campaign)s: you appraise "
                     "its members' sheets.",
+                    unit=unit.name,
+                    cluster=cluster.name,
+                    campaign=campaign.name,
+                )
+            if role == REVIEWER:
+                return _(
+                    "%(unit)s is in the review group of cluster %(cluster)s in %(campaign)s: "
+                    "you appraise the other members' sheets.",
                     unit=unit.name,
                     cluster=cluster.name,
                     campaign=campaign.name,
@@ -329,7 +341,8 @@ def set_leaders(
         wanted[deputy_unit_id] = CLUSTER_DEPUTY
     promoted = []
     for unit_id, member in by_unit.items():
-        role = wanted.get(unit_id, MEMBER)
+        # A unit of the review group stays in it unless it now leads the cluster.
+        role = wanted.get(unit_id, REVIEWER if member.role == REVIEWER else MEMBER)
         if member.role != role:
             if role != MEMBER:
                 promoted.append((cluster, member.unit, role))
@@ -346,6 +359,52 @@ def set_leaders(
     )
     _tell_leaders(promoted, actor)
     db.session.commit()
+
+
+def set_review_group(cluster: Cluster, unit_ids: Iterable[int], *, actor: User) -> None:
+    """Name the member units (not the head or deputy) whose heads cross-review the sheets."""
+    _lock_campaign(cluster.campaign)
+    current = _fresh_members(cluster)
+    by_unit = {m.unit_id: m for m in current}
+    wanted = set(unit_ids)
+    if wanted - set(by_unit):
+        raise ClusterProblem(
+            "reviewers", _("Only the cluster's members can be in its review group.")
+        )
+    leaders = {u for u, m in by_unit.items() if m.role in (CLUSTER_HEAD, CLUSTER_DEPUTY)}
+    if wanted & leaders:
+        raise ClusterProblem(
+            "reviewers",
+            _("The head and the deputy appraise already: choose other members for the group."),
+        )
+    before = _group_text(current)
+    added = []
+    for unit_id, member in by_unit.items():
+        if member.role in (CLUSTER_HEAD, CLUSTER_DEPUTY):
+            continue
+        role = REVIEWER if unit_id in wanted else MEMBER
+        if member.role != role:
+            if role == REVIEWER:
+                added.append((cluster, member.unit, REVIEWER))
+            member.role = role
+    after = _group_text(current)
+    if before == after:
+        return
+    record(
+        "cluster_review_group_changed",
+        actor=actor,
+        campaign=cluster.campaign,
+        from_value=f"{cluster.code}: {before}",
+        to_value=f"{cluster.code}: {after}",
+    )
+    _tell_leaders(added, actor)
+    db.session.commit()
+
+
+def _group_text(members: list[ClusterMember]) -> str:
+    """ "review group SGD, SYT" for the audit log (codes in a stable order)."""
+    codes = sorted(m.unit.code for m in members if m.role == REVIEWER)
+    return "review group " + (", ".join(codes) if codes else "-")
 
 
 # ---- import from CSV --------------------------------------------------------------------------
@@ -487,8 +546,8 @@ def import_clusters(
                 (
                     line,
                     _(
-                        "Unknown role “%(role)s”: write head, deputy or member (khối trưởng, "
-                        "khối phó, thành viên).",
+                        "Unknown role “%(role)s”: write head, deputy, reviewer or member "
+                        "(khối trưởng, khối phó, thẩm định chéo, thành viên).",
                         role=_NUL.sub("", row["role"])[:40],
                     ),
                 )

@@ -3,7 +3,9 @@
 In an emulation campaign the cluster's head (the heads of its head unit) appraises the members'
 sheets with the council's appraisal screens; it never appraises its own unit, nor a unit above
 or below its own in the unit tree (the conflict rule evaluators follow): the deputy appraises
-those, and nothing else. The secretariat may still assign evaluators as for any campaign.
+those, and nothing else. The units the secretariat names to the cluster's review group appraise
+every other member's sheet beside them, under the same conflict rule. The secretariat may still
+assign evaluators as for any campaign.
 """
 
 from __future__ import annotations
@@ -13,9 +15,12 @@ from sqlalchemy.orm import joinedload
 
 from reform.extensions import db
 from reform.models import Campaign, ClusterMember, Framework, Submission, User
-from reform.models.emulation import CLUSTER_DEPUTY, CLUSTER_HEAD
+from reform.models.emulation import CLUSTER_DEPUTY, CLUSTER_HEAD, REVIEWER
 from reform.models.users import HEAD
 from reform.services.emulation.clusters import EMULATION, is_emulation
+
+# The places in a cluster that appraise other members' sheets.
+APPRAISING = (CLUSTER_HEAD, CLUSTER_DEPUTY, REVIEWER)
 
 
 def reviewing_role(
@@ -54,7 +59,7 @@ def _acts_for_a_unit(user: User | None) -> bool:
 
 
 def reviews(user: User | None, submission: Submission) -> bool:
-    """Whether the user appraises this submission as its cluster's head or deputy."""
+    """Whether the user appraises this submission as its cluster's head, deputy or reviewer."""
     if not _acts_for_a_unit(user) or user.unit_id == submission.unit_id:
         return False
     if not is_emulation(submission.campaign):
@@ -69,14 +74,23 @@ def reviews(user: User | None, submission: Submission) -> bool:
     mine, theirs = places.get(user.unit_id), places.get(submission.unit_id)
     if mine is None or theirs is None or mine[0] != theirs[0]:
         return False
+    if mine[1] == REVIEWER:
+        return _may_review(user.unit_id, submission.unit_id)
     if mine[1] not in (CLUSTER_HEAD, CLUSTER_DEPUTY):
         return False
     return reviewing_role(submission.unit_id, *_leaders(mine[0])) == mine[1]
 
 
+def _may_review(reviewer_unit_id: int, unit_id: int) -> bool:
+    """Whether a review group's unit may appraise this member (not itself, nor a related unit)."""
+    from reform.services.units import related_unit_ids
+
+    return unit_id not in related_unit_ids(reviewer_unit_id)
+
+
 def reviewed_submission_ids(user: User | None, campaign: Campaign | None = None) -> set[int]:
-    """The submissions the user appraises as a cluster's head or deputy (in one campaign, or in
-    every emulation campaign)."""
+    """The submissions the user appraises as a cluster's head, deputy or reviewer (in one
+    campaign, or in every emulation campaign)."""
     if not _acts_for_a_unit(user):
         return set()
     stmt = (
@@ -85,7 +99,7 @@ def reviewed_submission_ids(user: User | None, campaign: Campaign | None = None)
         .join(Framework, Framework.id == Campaign.framework_id)
         .where(
             ClusterMember.unit_id == user.unit_id,
-            ClusterMember.role.in_((CLUSTER_HEAD, CLUSTER_DEPUTY)),
+            ClusterMember.role.in_(APPRAISING),
             Framework.kind == EMULATION,
         )
     )
@@ -106,6 +120,9 @@ def reviewed_submission_ids(user: User | None, campaign: Campaign | None = None)
                 Submission.unit_id != user.unit_id,
             )
         ).all()
+        if mine.role == REVIEWER:
+            found.update(sid for sid, unit_id in rows if _may_review(user.unit_id, unit_id))
+            continue
         found.update(
             submission_id
             for submission_id, unit_id in rows
@@ -115,7 +132,7 @@ def reviewed_submission_ids(user: User | None, campaign: Campaign | None = None)
 
 
 def reviewers_of(submission: Submission) -> list[User]:
-    """The active users who appraise the submission as its cluster's head or deputy."""
+    """The active users who appraise the submission as its cluster's head, deputy or reviewer."""
     from reform.services.notify import unit_people
 
     if not is_emulation(submission.campaign):
@@ -133,13 +150,18 @@ def reviewers_of(submission: Submission) -> list[User]:
     head, deputy = _leaders(member.cluster_id)
     role = reviewing_role(submission.unit_id, head, deputy)
     unit_id = head if role == CLUSTER_HEAD else deputy if role == CLUSTER_DEPUTY else None
-    if unit_id is None or unit_id == submission.unit_id:
-        return []
-    return unit_people(unit_id, (HEAD,))
+    unit_ids = [unit_id] if unit_id is not None and unit_id != submission.unit_id else []
+    group = db.session.scalars(
+        select(ClusterMember.unit_id)
+        .where(ClusterMember.cluster_id == member.cluster_id, ClusterMember.role == REVIEWER)
+        .order_by(ClusterMember.id)
+    )
+    unit_ids += [u for u in group if u != submission.unit_id and _may_review(u, submission.unit_id)]
+    return [user for u in unit_ids for user in unit_people(u, (HEAD,))]
 
 
-def leads_any_cluster(user: User | None) -> bool:
-    """Whether the user acts as head or deputy of a cluster in some emulation campaign."""
+def appraises_in_a_cluster(user: User | None) -> bool:
+    """Whether the user acts as head, deputy or reviewer of a cluster in some emulation campaign."""
     if not _acts_for_a_unit(user):
         return False
     found = db.session.scalar(
@@ -148,7 +170,7 @@ def leads_any_cluster(user: User | None) -> bool:
         .join(Framework, Framework.id == Campaign.framework_id)
         .where(
             ClusterMember.unit_id == user.unit_id,
-            ClusterMember.role.in_((CLUSTER_HEAD, CLUSTER_DEPUTY)),
+            ClusterMember.role.in_(APPRAISING),
             Framework.kind == EMULATION,
         )
         .limit(1)
