@@ -27,6 +27,7 @@ from reform.models.frameworks import Criterion, Framework
 from reform.models.history import HistoricalResult
 from reform.models.notifications import Notification
 from reform.models.people import (
+    AgencyClassification,
     Classification,
     DisqualifyingFact,
     PeopleSettings,
@@ -44,6 +45,7 @@ from reform.models.users import ROLES, User, UserRole, UserSession
 
 __all__ = [
     "ROLES",
+    "AgencyClassification",
     "Appeal",
     "Assignment",
     "ExplanationRequest",

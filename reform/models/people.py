@@ -276,3 +276,28 @@ class Classification(db.Model):
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class AgencyClassification(db.Model):
+    """The yearly classification of a unit as an agency (Decree 335/2025 grades agencies too),
+    with the decision that made it."""
+
+    __tablename__ = "agency_classifications"
+    __table_args__ = (UniqueConstraint("unit_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    year: Mapped[int]
+    # One of the four levels people are classified at (reform.scoring.classification.LEVELS).
+    level: Mapped[str] = mapped_column(String(20))
+    decision_number: Mapped[str | None] = mapped_column(String(60))
+    decided_on: Mapped[date | None]
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    version: Mapped[int] = mapped_column(default=1)
+
+    unit: Mapped[Unit] = relationship()
+    recorded_by: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}

@@ -23,7 +23,7 @@ from reform.extensions import db
 from reform.models import DisqualifyingFact, Person, Unit
 from reform.models.people import DISQUALIFYING_KINDS
 from reform.scoring.classification import LEVELS
-from reform.services.people import access
+from reform.services.people import access, agency
 from reform.services.people import classification as service
 from reform.services.people.staff import Conflict
 from reform.services.people.tasks import Refused
@@ -270,13 +270,63 @@ def unit_page():
     """The unit's classification of the year, group by group, with each group's quota."""
     unit = _unit_or_404(query_int("unit"))
     year = query_int("year", low=2000, high=2100) or today().year
+    return _unit_page(unit, year)
+
+
+def _unit_page(unit: Unit, year: int, status: int = 200, agency_problems=None, typed=None):
+    """The unit's page: the agency's own classification beside its reform-index result, then
+    its people group by group."""
     return render(
         "people/classification/unit.html",
+        status=status,
         unit=unit,
         year=year,
         data=service.unit_year(unit, year),
         is_head=access.heads_unit(current_user, unit.id),
         problems={},
+        agency=agency.classification_of(unit, year),
+        index_results=agency.index_results(unit, year, current_user),
+        classifies_agency=access.is_central(current_user),
+        agency_problems=agency_problems or {},
+        agency_typed=typed,
+    )
+
+
+@bp.post("/classification/<int:unit_id>/<int:year>/agency")
+@login_required
+def agency_classification(unit_id: int, year: int):
+    """The secretariat records the unit's own classification of the year and its decision."""
+    if not 2000 <= year <= 2100:
+        abort(404)
+    unit = _unit_or_404(unit_id)
+    if not access.is_central(current_user):
+        abort(403)
+    form = request.form
+    decided_text = form.get("decided_on", "").strip()
+    decided_on = _date(decided_text) if decided_text else None
+    try:
+        if decided_text and decided_on is None:
+            raise Refused({"decided_on": _("Enter a date as dd/mm/yyyy.")})
+        agency.record(
+            unit,
+            year,
+            form.get("level", ""),
+            form.get("decision_number", ""),
+            decided_on,
+            form.get("note", ""),
+            version=bounded_int(form.get("version")),
+            actor=current_user,
+        )
+    except Refused as refused:
+        db.session.rollback()
+        return _unit_page(unit, year, 422, refused.problems, form)
+    except Conflict:
+        db.session.rollback()
+        problems = {"conflict": _("Someone else saved this meanwhile; nothing of yours was saved.")}
+        return _unit_page(unit, year, 409, problems, form)
+    flash(_("The agency's classification is saved."), "success")
+    return see_other(
+        url_for("people_classification.unit_page", unit=unit.id, year=year, _anchor="agency-title")
     )
 
 

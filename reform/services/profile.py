@@ -324,19 +324,29 @@ def _criteria(
     return strongest, weakest
 
 
-def unit_profile(campaign: Campaign, unit: Unit, *, source: Source = LIVE) -> UnitProfile | None:
-    """The unit's profile in the campaign, or None when the unit does not take part.
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """The unit's row of the results document in its block, with where the figures come from."""
+
+    submission: Submission
+    source: str
+    version: ResultsVersion | None
+    block_code: str
+    block_name: str
+    row: dict
+    rows: list[dict]
+
+
+def unit_standing(campaign: Campaign, unit: Unit, *, source: Source = LIVE) -> Standing | None:
+    """The unit's ranked row in its block, or None when the unit does not take part.
 
     Live figures are those stored with each submission (one query for the unit's block), ranked
     in the block by the core; published ones are the latest version's document as stored
-    (a published source without a version, or without the unit, falls back to live). The
-    criteria always show the current values.
+    (a published source without a version, or without the unit, falls back to live).
     """
     submission = _submission(campaign, unit)
     if submission is None:
         return None
-    fw = parsed_framework(campaign.framework)
-    by_points = fw.result == "points"
     version = latest_version(campaign) if source == PUBLISHED else None
     found = _published_block(document_of(version), unit.code) if version is not None else None
     if found is not None:
@@ -348,6 +358,24 @@ def unit_profile(campaign: Campaign, unit: Unit, *, source: Source = LIVE) -> Un
         block_code = submission.block.code if submission.block else ""
         block_name = submission.block.name if submission.block else ""
     row = next(r for r in rows if r["unit_code"] == unit.code)
+    return Standing(submission, source, version, block_code, block_name, row, rows)
+
+
+def unit_profile(campaign: Campaign, unit: Unit, *, source: Source = LIVE) -> UnitProfile | None:
+    """The unit's profile in the campaign, or None when the unit does not take part.
+
+    Live figures are those stored with each submission (one query for the unit's block), ranked
+    in the block by the core; published ones are the latest version's document as stored
+    (a published source without a version, or without the unit, falls back to live). The
+    criteria always show the current values.
+    """
+    standing = unit_standing(campaign, unit, source=source)
+    if standing is None:
+        return None
+    submission, source, version = standing.submission, standing.source, standing.version
+    row, rows = standing.row, standing.rows
+    fw = parsed_framework(campaign.framework)
+    by_points = fw.result == "points"
     values = stage_values(submission)
     current = unit_result(submission, values).scorecard
     strongest, weakest = _criteria(fw, submission, current, values)
@@ -362,8 +390,8 @@ def unit_profile(campaign: Campaign, unit: Unit, *, source: Source = LIVE) -> Un
         version=version,
         by_points=by_points,
         year=_year(campaign),
-        block_code=block_code,
-        block_name=block_name,
+        block_code=standing.block_code,
+        block_name=standing.block_name,
         row=row,
         block_size=len(rows),
         block_index_average=None if mean is None else round2(mean),

@@ -434,6 +434,12 @@ EXPECTED = {
     "people_classification.form_pdf": ("GET", "/people/999/year/2026.pdf", UNIT_MISSING),
     "people_classification.history": ("GET", "/people/999/history", UNIT_MISSING),
     "people_classification.unit_page": ("GET", "/people/classification", PEOPLE_FOLLOWERS),
+    # Recorded by the managers (an empty form: 422), read by the unit's head (403 to record).
+    "people_classification.agency_classification": (
+        "POST",
+        "/people/classification/{own_unit}/2026/agency",
+        {**UNIT_MISSING, "admin": (422,), "secretariat": (422,), "head": (403,)},
+    ),
     "people_classification.summary_xlsx": (
         "GET",
         "/people/classification/{own_unit}/2026.xlsx",
